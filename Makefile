@@ -1,0 +1,49 @@
+# Two entry points: `make run` (demo site on SQLite) and `make test` (the whole suite).
+VENV      ?= .venv
+PY        := $(VENV)/bin/python
+HOST      ?= 127.0.0.1
+PORT      ?= 8000
+DEV_ENV   := DEBUG=1
+export PIP_BUILD_CONSTRAINT := $(CURDIR)/.ci/build-constraints.txt
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+# First interpreter that is Python 3.12 or newer (Django 6 needs it).
+PYTHON_BOOT := $(shell for p in python3.13 python3.12 python3; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$p; break; }; done)
+
+.PHONY: run test test-postgres system-packages venv messages clean
+
+$(VENV)/.installed: pyproject.toml .ci/build-constraints.txt
+	@test -n "$(PYTHON_BOOT)" || { echo "Python 3.12 or newer is required (tried python3.13, python3.12, python3)." >&2; exit 1; }
+	$(PYTHON_BOOT) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+venv: $(VENV)/.installed
+
+# Chromium drives the browser tests; the CJK font renders Hangul on covers and screenshots.
+system-packages:
+	@if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then :; \
+	elif command -v apt-get >/dev/null; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk gettext >/dev/null; \
+	else echo "Install Chromium and Noto Sans CJK (fonts-noto-cjk) with your package manager." >&2; exit 1; fi
+
+run: venv system-packages
+	$(DEV_ENV) $(PY) manage.py migrate --no-input
+	$(DEV_ENV) $(PY) manage.py seed_demo
+	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: venv system-packages
+	$(PY) -m pytest -n auto
+
+# CI runs the suite a second time against PostgreSQL.
+test-postgres: venv system-packages
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/newsroom} $(PY) -m pytest -n auto
+
+messages: venv
+	$(DEV_ENV) $(PY) manage.py makemessages -l ko --ignore=.venv --ignore=tests --ignore=media --ignore=staticfiles && $(DEV_ENV) $(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) db.sqlite3* media test-artifacts

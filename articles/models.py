@@ -1,0 +1,289 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, IntegerField, Value, When
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from articles import search, text
+
+
+class Language(models.TextChoices):
+    EN = "en", _("English")
+    KO = "ko", _("Korean")
+
+
+class LocalizedNameMixin:
+    """Pick the Korean name for Korean readers when one is set."""
+
+    @property
+    def display_name(self):
+        if translation.get_language() == Language.KO and getattr(self, "name_ko", ""):
+            return self.name_ko
+        return self.name
+
+
+class Category(LocalizedNameMixin, models.Model):
+    name = models.CharField(_("name"), max_length=80)
+    name_ko = models.CharField(_("Korean name"), max_length=80, blank=True)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    # The cover generator draws its palette from this colour.
+    color = models.CharField(_("colour"), max_length=7, default="#1f4e79", help_text=_("Hex colour, e.g. #1f4e79"))
+    position = models.PositiveSmallIntegerField(_("position in the menu"), default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:category", kwargs={"slug": self.slug})
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True, allow_unicode=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:tag", kwargs={"slug": self.slug})
+
+
+def avatar_upload_to(profile, filename):
+    return f"avatars/{profile.user_id}/{filename}"
+
+
+class AuthorProfile(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    display_name = models.CharField(_("display name"), max_length=100)
+    bio = models.TextField(_("bio"), blank=True, max_length=2000)
+    avatar = models.ImageField(_("avatar"), upload_to=avatar_upload_to, blank=True)
+
+    class Meta:
+        verbose_name = _("author profile")
+        verbose_name_plural = _("author profiles")
+
+    def __str__(self):
+        return self.display_name
+
+    def get_absolute_url(self):
+        return reverse("articles:author", kwargs={"username": self.user.username})
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """The only definition of what readers may see."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def for_cards(self):
+        """What a listing card shows, in a fixed number of queries."""
+        return self.select_related("category", "author__profile").only(
+            "id", "title", "slug", "summary", "language", "published_at", "reading_minutes",
+            "cover_hash", "cover_source", "featured", "status",
+            "category__id", "category__name", "category__name_ko", "category__slug", "category__color",
+            "author__id", "author__username", "author__first_name", "author__last_name",
+            "author__profile__id", "author__profile__display_name",
+        )
+
+    def reader_language_first(self, language=None):
+        language = language or translation.get_language() or Language.EN
+        return self.annotate(
+            in_reader_language=Case(When(language=language, then=Value(1)), default=Value(0), output_field=IntegerField())
+        ).order_by("-in_reader_language", "-published_at", "-id")
+
+    def latest(self):
+        return self.order_by("-published_at", "-id")
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        PUBLISHED = "published", _("Published")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        DISABLED = "disabled", _("Disabled (legal)")
+
+    class CoverSource(models.TextChoices):
+        GENERATED = "generated", _("Computer-generated art")
+        UPLOADED = "uploaded", _("Uploaded image")
+
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=220, unique=True, allow_unicode=True)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.EN)
+    summary = models.TextField(_("summary"), max_length=500)
+    body = models.TextField(_("body (Markdown)"))
+    body_html = models.TextField(_("body (sanitized HTML)"), editable=False, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="articles")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="articles")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="articles")
+    disclaimers = models.ManyToManyField("Disclaimer", blank=True, related_name="articles")
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
+    featured = models.BooleanField(_("featured"), default=False)
+    publish_at = models.DateTimeField(_("publish at"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    reading_minutes = models.PositiveSmallIntegerField(_("reading time (minutes)"), default=1, editable=False)
+    # Covers are files named after this hash (see articles/cover_files.py): a new
+    # image gets a new name, so browsers and CDNs can cache them forever.
+    cover_hash = models.CharField(max_length=16, blank=True, editable=False)
+    cover_source = models.CharField(max_length=10, choices=CoverSource.choices, default=CoverSource.GENERATED)
+    # Pre-tokenised title/summary/body for the search index (articles/search.py).
+    search_text = models.TextField(blank=True, editable=False)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="article_status_pub_idx"),
+            models.Index(fields=["category", "status", "-published_at"], name="article_cat_pub_idx"),
+            models.Index(fields=["author", "status", "-published_at"], name="article_author_pub_idx"),
+            models.Index(fields=["status", "featured", "-published_at"], name="article_featured_idx"),
+            models.Index(fields=["status", "publish_at"], name="article_scheduled_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    def save(self, *args, **kwargs):
+        # Derived fields are computed when content is written, never per request.
+        self.body_html = text.render_markdown(self.body)
+        self.reading_minutes = text.reading_minutes(self.body, self.language)
+        self.search_text = search.index_tokens(self.title, self.summary, self.body)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "body_html", "reading_minutes", "search_text"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_public(self):
+        return self.status == self.Status.PUBLISHED and self.published_at and self.published_at <= timezone.now()
+
+    @property
+    def author_name(self):
+        profile = getattr(self.author, "profile", None)
+        return profile.display_name if profile else (self.author.get_full_name() or self.author.username)
+
+
+class ArticleEvent(models.Model):
+    """Append-only log of every status change of an article."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    from_status = models.CharField(max_length=12, choices=Article.Status.choices)
+    to_status = models.CharField(max_length=12, choices=Article.Status.choices)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("article event")
+        verbose_name_plural = _("article events")
+
+    def __str__(self):
+        return f"{self.article_id}: {self.from_status} → {self.to_status}"
+
+
+class Disclaimer(models.Model):
+    class Kind(models.TextChoices):
+        COVER_ART = "cover_art", _("Cover art")
+        OPINION = "opinion", _("Opinion")
+        SUBMITTED = "submitted", _("Submitted by a user")
+        COPYRIGHT = "copyright", _("Copyright contact")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    name = models.CharField(_("internal name"), max_length=100)
+    text_en = models.TextField(_("text (English)"), help_text=_("Markdown; {copyright_email} and {report_url} are replaced."))
+    text_ko = models.TextField(_("text (Korean)"), help_text=_("Markdown; {copyright_email} and {report_url} are replaced."))
+    html_en = models.TextField(editable=False, blank=True)
+    html_ko = models.TextField(editable=False, blank=True)
+    is_default = models.BooleanField(_("attach to new articles"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("disclaimer")
+        verbose_name_plural = _("disclaimers")
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.html_en = text.render_markdown(self.text_en)
+        self.html_ko = text.render_markdown(self.text_ko)
+        super().save(*args, **kwargs)
+
+    def html_for(self, language):
+        """Sanitized HTML in `language`, placeholders still to be filled (see articles_tags.disclaimer)."""
+        return self.html_ko if language == Language.KO and self.html_ko else self.html_en
+
+
+class Page(models.Model):
+    """Legal and help pages, editable by staff in the admin without a deploy."""
+
+    class Slug(models.TextChoices):
+        GUIDELINES = "guidelines", _("Submission Rules and Guidelines")
+        PRIVACY = "privacy", _("Privacy policy")
+        TERMS = "terms", _("Terms of service")
+        LEGAL = "legal", _("Legal notice")
+
+    slug = models.CharField(_("page"), max_length=20, choices=Slug.choices)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body (Markdown)"))
+    body_html = models.TextField(editable=False, blank=True)
+    updated_at = models.DateTimeField(_("last updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["slug", "language"]
+        constraints = [models.UniqueConstraint(fields=["slug", "language"], name="page_unique_slug_language")]
+        verbose_name = _("page")
+        verbose_name_plural = _("pages")
+
+    def __str__(self):
+        return f"{self.title} ({self.language})"
+
+    def save(self, *args, **kwargs):
+        self.body_html = text.render_markdown(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        with translation.override(self.language):
+            return reverse("articles:page", kwargs={"slug": self.slug})
+
+
+class NewsletterSubscriber(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for confirmation")
+        CONFIRMED = "confirmed", _("Subscribed")
+        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+
+    email = models.EmailField(_("email address"), unique=True)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.EN)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("newsletter subscriber")
+        verbose_name_plural = _("newsletter subscribers")
+
+    def __str__(self):
+        return self.email

@@ -1,0 +1,155 @@
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from articles import newsletter, search as search_index
+from articles.forms import NewsletterForm, SearchForm
+from articles.models import Article, AuthorProfile, Category, Disclaimer, Language, Page, Tag
+
+RELATED_COUNT = 4
+FEATURED_COUNT = 4
+
+
+def _paginate(request, queryset):
+    paginator = Paginator(queryset, settings.ARTICLES_PER_PAGE)
+    return paginator.get_page(request.GET.get("page"))
+
+
+def _public_cards():
+    return Article.objects.published().for_cards()
+
+
+@require_GET
+def home(request):
+    featured = list(_public_cards().filter(featured=True).latest()[:FEATURED_COUNT])
+    latest = _public_cards().exclude(pk__in=[a.pk for a in featured]).reader_language_first()
+    return render(request, "articles/home.html", {
+        "lead": featured[0] if featured else None,
+        "featured": featured[1:],
+        "page_obj": _paginate(request, latest),
+        "newsletter_form": NewsletterForm(),
+    })
+
+
+def _related(article, tag_ids):
+    """Same tags first, then the same category; never the article itself, never unpublished."""
+    return list(
+        _public_cards()
+        .filter(Q(tags__in=tag_ids) | Q(category_id=article.category_id))
+        .exclude(pk=article.pk)
+        .annotate(shared_tags=Count("tags", filter=Q(tags__in=tag_ids), distinct=True))
+        .order_by("-shared_tags", "-published_at", "-id")[:RELATED_COUNT]
+    )
+
+
+@require_GET
+def article_detail(request, slug):
+    article = get_object_or_404(
+        Article.objects.select_related("category", "author__profile").prefetch_related(
+            "tags", Prefetch("disclaimers", queryset=Disclaimer.objects.order_by("position", "id"))
+        ),
+        slug=slug,
+    )
+    if article.status == Article.Status.DISABLED:
+        response = render(request, "451.html", {"article": article}, status=451)
+        response["Link"] = f'<{request.build_absolute_uri("/")}>; rel="blocked-by"'
+        return response
+    if article.status == Article.Status.WITHDRAWN:
+        return render(request, "410.html", {"article": article}, status=410)
+    if not article.is_public:
+        raise Http404(_("No such article."))
+    tags = list(article.tags.all())
+    disclaimers = list(article.disclaimers.all())
+    return render(request, "articles/article_detail.html", {
+        "article": article,
+        "tags": tags,
+        # The cover-art note is the cover's caption; the others follow the story.
+        "cover_note": next((d for d in disclaimers if d.kind == Disclaimer.Kind.COVER_ART), None),
+        "disclaimers": [d for d in disclaimers if d.kind != Disclaimer.Kind.COVER_ART],
+        "related": _related(article, [tag.pk for tag in tags]),
+        "newsletter_form": NewsletterForm(),
+    })
+
+
+@require_GET
+def category(request, slug):
+    category = get_object_or_404(Category, slug=slug)
+    articles = _public_cards().filter(category=category).reader_language_first()
+    return render(request, "articles/category_list.html", {"category": category, "page_obj": _paginate(request, articles)})
+
+
+@require_GET
+def tag(request, slug):
+    tag = get_object_or_404(Tag, slug=slug)
+    articles = _public_cards().filter(tags=tag).reader_language_first()
+    return render(request, "articles/tag_list.html", {"tag": tag, "page_obj": _paginate(request, articles)})
+
+
+@require_GET
+def author(request, username):
+    profile = get_object_or_404(AuthorProfile.objects.select_related("user"), user__username=username)
+    articles = _public_cards().filter(author=profile.user).latest()
+    return render(request, "articles/author_list.html", {"profile": profile, "page_obj": _paginate(request, articles)})
+
+
+@require_GET
+def search(request):
+    form = SearchForm(request.GET)
+    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    page_obj = None
+    if query:
+        page_obj = _paginate(request, search_index.search(_public_cards(), query))
+    return render(request, "articles/search.html", {"form": form, "query": query, "page_obj": page_obj})
+
+
+@require_GET
+def page(request, slug):
+    if slug not in Page.Slug.values:
+        raise Http404(_("No such page."))
+    pages = {p.language: p for p in Page.objects.filter(slug=slug)}
+    page = pages.get(get_language()) or pages.get(Language.EN)
+    if page is None:
+        raise Http404(_("No such page."))
+    return render(request, "articles/page_detail.html", {"page": page})
+
+
+@require_http_methods(["GET", "POST"])
+def newsletter_subscribe(request):
+    form = NewsletterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        newsletter.subscribe(
+            email=form.cleaned_data["email"], language=get_language(), build_uri=request.build_absolute_uri
+        )
+        return render(request, "articles/newsletter_sent.html", {"email": form.cleaned_data["email"]})
+    return render(request, "articles/newsletter_form.html", {"newsletter_form": form}, status=400 if form.errors else 200)
+
+
+@require_GET
+def newsletter_confirm(request, token):
+    try:
+        newsletter.confirm(token)
+    except newsletter.InvalidToken:
+        return render(request, "articles/newsletter_invalid.html", status=400)
+    messages.success(request, _("You are subscribed. The next edition will reach your inbox."))
+    return render(request, "articles/newsletter_confirmed.html")
+
+
+@csrf_exempt  # RFC 8058 one-click POSTs come from mail clients; the signed token is the authorisation.
+@require_http_methods(["GET", "POST"])
+def newsletter_unsubscribe(request, token):
+    """GET asks for confirmation (mail scanners follow links); POST unsubscribes."""
+    try:
+        subscriber = newsletter.subscriber_for_unsubscribe(token)
+        if request.method == "POST":
+            newsletter.unsubscribe(token)
+            return render(request, "articles/newsletter_unsubscribed.html", {"subscriber": subscriber})
+    except newsletter.InvalidToken:
+        return render(request, "articles/newsletter_invalid.html", status=400)
+    return render(request, "articles/newsletter_unsubscribe.html", {"subscriber": subscriber})

@@ -1,0 +1,71 @@
+import pytest
+
+from articles.models import Article
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_front_page_leads_with_featured_and_lists_latest(client, category, author):
+    lead = factories.article(title="Featured lead story", featured=True, category=category, author=author)
+    latest = factories.article(title="An ordinary latest story", category=category, author=author)
+    factories.article(title="Hidden draft story", status=Article.Status.DRAFT, category=category, author=author)
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert response.context["lead"] == lead
+    html = response.content.decode()
+    assert "An ordinary latest story" in html and latest.get_absolute_url() in html
+    assert "Hidden draft story" not in html
+
+
+def test_listings_show_the_reader_language_first(client, category, author):
+    factories.article(title="Korean story 한국어", language="ko", category=category, author=author)
+    newest = factories.article(title="Newest English story", category=category, author=author)
+
+    english_first = client.get(category.get_absolute_url()).context["page_obj"].object_list
+    korean_first = client.get(f"/ko{category.get_absolute_url()}").context["page_obj"].object_list
+
+    assert english_first[0] == newest
+    assert korean_first[0].language == "ko"
+
+
+def test_category_tag_and_author_listings(client, category, author):
+    article = factories.article(title="Tagged story", tags=["harbour"], category=category, author=author)
+    factories.article(title="Someone else's story", tags=["other"])
+
+    for url in (category.get_absolute_url(), "/tag/harbour/", "/authors/writer/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert list(response.context["page_obj"].object_list) == [article], url
+
+
+def test_unknown_listing_targets_are_404(client, db):
+    for url in ("/category/nope/", "/tag/nope/", "/authors/nobody/"):
+        assert client.get(url).status_code == 404
+
+
+def test_pagination_splits_and_tolerates_bad_page_numbers(client, settings, category, author):
+    settings.ARTICLES_PER_PAGE = 5
+    for i in range(12):
+        factories.article(title=f"Paged story {i}", category=category, author=author)
+
+    page2 = client.get(category.get_absolute_url(), {"page": 2})
+    assert page2.context["page_obj"].number == 2
+    assert len(page2.context["page_obj"].object_list) == 5
+    assert 'rel="next"' in page2.content.decode() and 'rel="prev"' in page2.content.decode()
+
+    for bad in ("abc", "-1", "9999", "1' OR '1'='1"):
+        response = client.get(category.get_absolute_url(), {"page": bad})
+        assert response.status_code == 200, bad
+
+
+@pytest.mark.parametrize("url_name", ["home", "category", "tag", "author"])
+def test_listing_query_count_is_fixed(client, django_assert_max_num_queries, category, author, url_name):
+    for i in range(20):
+        factories.article(title=f"Story {i}", tags=["busy", f"t{i}"], featured=i < 4, category=category, author=author)
+    url = {"home": "/", "category": category.get_absolute_url(), "tag": "/tag/busy/", "author": "/authors/writer/"}[url_name]
+
+    with django_assert_max_num_queries(6):
+        assert client.get(url).status_code == 200
