@@ -25,7 +25,7 @@ from xml.sax.saxutils import escape
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-GENERATOR_VERSION = "1"  # bump whenever drawing, layout, fonts or encoder settings change
+GENERATOR_VERSION = "2"  # bump whenever drawing, layout, fonts or encoder settings change
 
 SIZES = {"og": (1200, 630), "card": (800, 450), "thumb": (400, 225)}
 FORMATS = ("webp", "jpeg")
@@ -299,7 +299,8 @@ FULL: Box = (0, 0, W, H)
 
 def _region(x0: float, y0: float, x1: float, y1: float, pad: float = 2) -> Box:
     """Whole-pixel box around a shape, clipped to the canvas: pens only pay for the area they touch."""
-    return max(0, math.floor(x0 - pad)), max(0, math.floor(y0 - pad)), min(W, math.ceil(x1 + pad)), min(H, math.ceil(y1 + pad))
+    left, top = max(0, math.floor(x0 - pad)), max(0, math.floor(y0 - pad))
+    return left, top, min(W, math.ceil(x1 + pad)), min(H, math.ceil(y1 + pad))
 
 
 def _box_size(box: Box) -> tuple[int, int]:
@@ -380,15 +381,16 @@ def _dot_grid(pen: _Pen, x: float, y: float, cols: int, rows: int, gap: float, r
 
 def _art_orbs(rng: random.Random, pal: _Palette) -> Image.Image:
     """Soft out-of-focus light behind a couple of crisp gradient spheres."""
-    canvas = _linear_gradient(pal.deep, pal.base, rng.uniform(200, 340))
-    # The glow is painted at 1/6 scale and blurred there: blur cost grows with area, detail is blurred away anyway.
-    small = canvas.resize((W // 6, H // 6), Image.Resampling.BILINEAR)
+    # The background and its glow are painted at 1/6 scale and blurred there: blur cost grows with
+    # area, and whatever detail the full size would add is blurred away anyway.
+    small = _linear_gradient(pal.deep, pal.base, rng.uniform(200, 340), (W // 6, H // 6))
     glow = small.copy()
     draw = ImageDraw.Draw(glow)
     for _ in range(rng.randint(4, 6)):
         cx, cy = rng.uniform(0.3, 1.05) * small.width, rng.uniform(-0.15, 0.85) * small.height
         r = rng.uniform(0.12, 0.28) * small.width
-        draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=rng.choice((pal.light, pal.accent, pal.analog, pal.accent_soft)))
+        color = rng.choice((pal.light, pal.accent, pal.analog, pal.accent_soft))
+        draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=color)
     glow = glow.filter(ImageFilter.GaussianBlur(small.width * 0.07))
     canvas = Image.blend(small, glow, 0.8).resize((W, H), Image.Resampling.BICUBIC)
 
@@ -533,7 +535,9 @@ def _art_ridges(rng: random.Random, pal: _Palette) -> Image.Image:
     for k in range(layers):
         t = k / (layers - 1)
         base_y = H * (0.34 + 0.5 * t)
-        waves = [(rng.uniform(0.6, 2.2), rng.uniform(0, math.tau), rng.uniform(10, 44) * (1 - 0.4 * t)) for _ in range(3)]
+        # Three sine waves per ridge; nearer ridges are flatter, like hills seen across a valley.
+        waves = [(rng.uniform(0.6, 2.2), rng.uniform(0, math.tau), rng.uniform(10, 44) * (1 - 0.4 * t))
+                 for _ in range(3)]
         points = [(-10.0, H + 10.0)]
         for step in range(0, 61):
             x = -10 + (W + 20) * step / 60
@@ -737,10 +741,11 @@ def _top_chips(canvas: Image.Image, pal: _Palette, inputs: _Inputs) -> None:
     strip = _region(0, CHIP_TOP, W, CHIP_TOP + CHIP_HEIGHT)
 
     # Pills as dark as the art behind them needs for their text, but always there, for a steady look.
-    strengths = [_needed_opacity(canvas.crop(tuple(round(v) for v in box)), pal.ink, 90, 0.45) for box in (site_chip, mark_chip)]
+    chips = (site_chip, mark_chip)
+    strengths = [_needed_opacity(canvas.crop(tuple(round(v) for v in box)), pal.ink, 90, 0.45) for box in chips]
 
     def pills(pen: _Pen) -> None:
-        for box, strength in zip((site_chip, mark_chip), strengths):
+        for box, strength in zip(chips, strengths):
             pen.rect(*box, fill=round(255 * strength), radius=CHIP_HEIGHT / 2)
 
     _paint(canvas, pal.ink, strip, pills)

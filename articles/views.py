@@ -28,7 +28,7 @@ def _public_cards():
 
 @require_GET
 def home(request):
-    featured = list(_public_cards().filter(featured=True).latest()[:FEATURED_COUNT])
+    featured = list(_public_cards().filter(featured=True).reader_language_first()[:FEATURED_COUNT])
     latest = _public_cards().exclude(pk__in=[a.pk for a in featured]).reader_language_first()
     return render(request, "articles/home.html", {
         "lead": featured[0] if featured else None,

@@ -243,3 +243,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO" if not DEBUG else "WARNING")},
 }
+
+# --- Uploads --------------------------------------------------------------
+IMAGE_UPLOAD_MAX_BYTES = 8 * 1024 * 1024
+IMAGE_UPLOAD_MAX_PIXELS = 40_000_000  # beyond this an image is refused before it is decoded
+IMAGE_MAX_SIDE = 2400  # larger images are scaled down when re-encoded

@@ -63,7 +63,8 @@ class Command(BaseCommand):
         p90 = timings[min(len(timings) - 1, round(0.9 * (len(timings) - 1)))]
         outputs_per_article = len(covers.SIZES) * len(covers.FORMATS)
         self.stdout.write(
-            f"{count} articles x {outputs_per_article} outputs ({', '.join(covers.SIZES)} x {', '.join(covers.FORMATS)})\n"
+            f"{count} articles x {outputs_per_article} outputs "
+            f"({', '.join(covers.SIZES)} x {', '.join(covers.FORMATS)})\n"
             f"median {statistics.median(timings):.1f} ms, p90 {p90:.1f} ms, "
             f"min {timings[0]:.1f} ms, max {timings[-1]:.1f} ms per article\n"
             f"average {total_bytes / count / 1024:.0f} KiB of images per article"
