@@ -11,7 +11,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 PYTHON_BOOT := $(shell for p in python3.13 python3.12 python3; do \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: run test test-postgres system-packages venv messages clean
+.PHONY: run test test-postgres system-packages venv messages bench clean
 
 $(VENV)/.installed: pyproject.toml .ci/build-constraints.txt
 	@test -n "$(PYTHON_BOOT)" || { echo "Python 3.12 or newer is required (tried python3.13, python3.12, python3)." >&2; exit 1; }
@@ -22,13 +22,21 @@ $(VENV)/.installed: pyproject.toml .ci/build-constraints.txt
 
 venv: $(VENV)/.installed
 
-# Chromium drives the browser tests; the CJK font renders Hangul on covers and screenshots.
+# Chromium drives the browser tests; the CJK font renders Hangul on covers and screenshots;
+# Dovecot is the real IMAP server the mail-intake tests talk to.
+APT_PACKAGES := chromium fonts-noto-cjk gettext dovecot-imapd openssl
 system-packages:
-	@if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then :; \
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/sbin/dovecot ] && fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then :; \
 	elif command -v apt-get >/dev/null; then \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk gettext >/dev/null; \
-	else echo "Install Chromium and Noto Sans CJK (fonts-noto-cjk) with your package manager." >&2; exit 1; fi
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
+	else echo "Install $(APT_PACKAGES) with your package manager." >&2; exit 1; fi
+
+# Load benchmark (see docs/PERFORMANCE.md): ARTICLES=100000 by default.
+ARTICLES ?= 100000
+bench: venv
+	@command -v wrk >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq wrk >/dev/null; }
+	$(PY) bench/run.py --articles $(ARTICLES)
 
 run: venv system-packages
 	$(DEV_ENV) $(PY) manage.py migrate --no-input

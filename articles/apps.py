@@ -1,7 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 class ArticlesConfig(AppConfig):
     name = "articles"
     verbose_name = _("Articles")
+
+    def ready(self):
+        from articles import search
+
+        post_migrate.connect(search.ensure_sqlite_index, sender=self, dispatch_uid="articles.search.ensure_sqlite_index")

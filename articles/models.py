@@ -6,11 +6,28 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from articles import search, text
+from newsroom import public_cache
 
 
 class Language(models.TextChoices):
     EN = "en", _("English")
     KO = "ko", _("Korean")
+
+
+class PublicContent(models.Model):
+    """A model shown on public pages: saving or deleting one makes cached pages stale."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        public_cache.invalidate()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        public_cache.invalidate()
+        return result
 
 
 class LocalizedNameMixin:
@@ -23,7 +40,7 @@ class LocalizedNameMixin:
         return self.name
 
 
-class Category(LocalizedNameMixin, models.Model):
+class Category(LocalizedNameMixin, PublicContent):
     name = models.CharField(_("name"), max_length=80)
     name_ko = models.CharField(_("Korean name"), max_length=80, blank=True)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
@@ -44,7 +61,7 @@ class Category(LocalizedNameMixin, models.Model):
         return reverse("articles:category", kwargs={"slug": self.slug})
 
 
-class Tag(models.Model):
+class Tag(PublicContent):
     name = models.CharField(_("name"), max_length=60, unique=True)
     slug = models.SlugField(_("slug"), max_length=80, unique=True, allow_unicode=True)
 
@@ -64,7 +81,7 @@ def avatar_upload_to(profile, filename):
     return f"avatars/{profile.user_id}/{filename}"
 
 
-class AuthorProfile(models.Model):
+class AuthorProfile(PublicContent):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     display_name = models.CharField(_("display name"), max_length=100)
     bio = models.TextField(_("bio"), blank=True, max_length=2000)
@@ -82,6 +99,11 @@ class AuthorProfile(models.Model):
 
 
 class ArticleQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        rows = super().update(**kwargs)
+        public_cache.invalidate()
+        return rows
+
     def published(self):
         """The only definition of what readers may see."""
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
@@ -106,7 +128,7 @@ class ArticleQuerySet(models.QuerySet):
         return self.order_by("-published_at", "-id")
 
 
-class Article(models.Model):
+class Article(PublicContent):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         SCHEDULED = "scheduled", _("Scheduled")
@@ -139,6 +161,12 @@ class Article(models.Model):
     # image gets a new name, so browsers and CDNs can cache them forever.
     cover_hash = models.CharField(max_length=16, blank=True, editable=False)
     cover_source = models.CharField(max_length=10, choices=CoverSource.choices, default=CoverSource.GENERATED)
+    # An uploaded replacement cover: the cleaned original, kept so its sizes can be derived again.
+    cover_original = models.FileField(max_length=255, blank=True, editable=False)
+    cover_credit = models.CharField(
+        _("cover credit"), max_length=200, blank=True,
+        help_text=_("For an uploaded cover: who made the image, shown in its caption (e.g. “Photo: Mina Park”)."),
+    )
     # Pre-tokenised title/summary/body for the search index (articles/search.py).
     search_text = models.TextField(blank=True, editable=False)
 
@@ -200,7 +228,23 @@ class ArticleEvent(models.Model):
         return f"{self.article_id}: {self.from_status} → {self.to_status}"
 
 
-class Disclaimer(models.Model):
+class SlugRedirect(models.Model):
+    """An address an article answered at before its slug changed: it keeps answering, with a 301."""
+
+    old_slug = models.SlugField(_("old slug"), max_length=220, unique=True, allow_unicode=True)
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="slug_redirects")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("old address")
+        verbose_name_plural = _("old addresses")
+
+    def __str__(self):
+        return f"{self.old_slug} → {self.article_id}"
+
+
+class Disclaimer(PublicContent):
     class Kind(models.TextChoices):
         COVER_ART = "cover_art", _("Cover art")
         OPINION = "opinion", _("Opinion")
@@ -234,7 +278,7 @@ class Disclaimer(models.Model):
         return self.html_ko if language == Language.KO and self.html_ko else self.html_en
 
 
-class Page(models.Model):
+class Page(PublicContent):
     """Legal and help pages, editable by staff in the admin without a deploy."""
 
     class Slug(models.TextChoices):

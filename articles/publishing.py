@@ -2,14 +2,22 @@
 
 draft → scheduled → published → withdrawn, and published → disabled → published
 (legal: HTTP 451 while disabled). Every move writes an ArticleEvent.
+
+Editors' other writes go through here too, so that none of them touches a status: content edits
+(`update_content`: old slugs keep answering, covers are redrawn when what they show changes),
+cover replacement and regeneration, and the signed links of shareable previews.
 """
 
+from django.conf import settings
+from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
-from articles.models import Article, ArticleEvent, Disclaimer
+from articles import cover_files
+from articles.models import Article, ArticleEvent, Disclaimer, SlugRedirect
 
 Status = Article.Status
+CoverSource = Article.CoverSource
 
 ALLOWED = {
     Status.DRAFT: {Status.SCHEDULED, Status.PUBLISHED},
@@ -18,6 +26,12 @@ ALLOWED = {
     Status.DISABLED: {Status.PUBLISHED},
     Status.WITHDRAWN: set(),
 }
+# Readers may have seen (and linked to) these: their addresses must keep answering.
+ONCE_PUBLIC = {Status.PUBLISHED, Status.DISABLED, Status.WITHDRAWN}
+# What only the transitions and the cover functions below write; an editor's save leaves them alone.
+WORKFLOW_FIELDS = ("status", "published_at", "cover_hash", "cover_source", "cover_original", "created_at")
+COVER_FIELDS = ("title", "category_id", "language")  # what a generated cover shows
+PREVIEW_SALT = "articles.preview"
 
 
 class IllegalTransition(Exception):
@@ -25,6 +39,18 @@ class IllegalTransition(Exception):
         super().__init__(f"Article {article.pk} cannot go from {article.status} to {to_status}.")
         self.article = article
         self.to_status = to_status
+
+
+class SlugTaken(ValueError):
+    """The slug is another article's, now or formerly (its old address must keep pointing there)."""
+
+
+class PreviewLinkInvalid(ValueError):
+    pass
+
+
+class PreviewLinkExpired(PreviewLinkInvalid):
+    pass
 
 
 def _locked(article):
@@ -38,19 +64,134 @@ def _move(article, to_status, *, by, reason=""):
     article.status = to_status
 
 
-def _queue_cover(article):
+def _queue_cover(article, *, force=False):
     from articles import tasks
 
-    transaction.on_commit(lambda: tasks.generate_cover.enqueue(article.pk))
+    article_id, options = article.pk, ({"force": True} if force else {})
+    transaction.on_commit(lambda: tasks.generate_cover.enqueue(article_id, **options))
 
 
 @transaction.atomic
 def create_draft(*, tags=(), **fields):
-    """A new draft with the default disclaimers attached."""
+    """A new draft with the default disclaimers attached; its cover is drawn after commit, for previews."""
     article = Article.objects.create(status=Status.DRAFT, **fields)
     article.tags.set(tags)
     article.disclaimers.set(Disclaimer.objects.filter(is_default=True))
+    _queue_cover(article)
     return article
+
+
+@transaction.atomic
+def add_draft(article, *, by=None):
+    """Save a new, unsaved article an editor wrote in the admin, as a draft.
+
+    Its tags and disclaimers are set by the caller (the admin form starts from the default disclaimers).
+    """
+    if article.pk is not None:
+        raise ValueError("add_draft() saves new articles; use update_content() for existing ones.")
+    if not slug_available(article.slug):
+        raise SlugTaken(article.slug)
+    article.status = Status.DRAFT
+    article.published_at = None
+    article.save()
+    _queue_cover(article)
+    return article
+
+
+def slug_available(slug, *, article=None):
+    """Whether `slug` may become `article`'s: no other article has it, now or as a former address."""
+    others = Article.objects.filter(slug=slug)
+    redirects = SlugRedirect.objects.filter(old_slug=slug)
+    if article is not None and article.pk is not None:
+        others = others.exclude(pk=article.pk)
+        redirects = redirects.exclude(article_id=article.pk)
+    return not others.exists() and not redirects.exists()
+
+
+def _content_fields():
+    return [f.name for f in Article._meta.concrete_fields if not f.primary_key and f.name not in WORKFLOW_FIELDS]
+
+
+@transaction.atomic
+def update_content(article, *, by=None):
+    """Save an editor's changes to an existing article, never its status or cover files.
+
+    An article readers may have seen keeps answering at its old address: a changed slug leaves a
+    SlugRedirect behind (drafts and scheduled articles change slugs freely). A generated cover is
+    redrawn after commit when what it shows (title, category, language) changed.
+    """
+    current = _locked(article)
+    if article.slug != current.slug:
+        if not slug_available(article.slug, article=article):
+            raise SlugTaken(article.slug)
+        SlugRedirect.objects.filter(old_slug=article.slug, article=current).delete()  # moving back home
+        if current.status in ONCE_PUBLIC:
+            SlugRedirect.objects.update_or_create(old_slug=current.slug, defaults={"article": current})
+    article.save(update_fields=_content_fields())
+    for name in WORKFLOW_FIELDS:
+        setattr(article, name, getattr(current, name))
+    cover_inputs_changed = any(getattr(article, name) != getattr(current, name) for name in COVER_FIELDS)
+    if article.cover_source == CoverSource.GENERATED and (cover_inputs_changed or not article.cover_hash):
+        _queue_cover(article)
+    return article
+
+
+@transaction.atomic
+def replace_cover(article, *, image, by=None):
+    """Use an uploaded image (already cleaned by cover_files.clean_upload) as the cover, in every size.
+
+    The old cover's files are deleted after commit; the page caption follows cover_source.
+    """
+    locked = _locked(article)
+    cover_files.store_upload(locked, image)
+    for name in ("cover_hash", "cover_source", "cover_original"):
+        setattr(article, name, getattr(locked, name))
+    transaction.on_commit(lambda: _delete_stale_covers(locked.pk))
+    return article
+
+
+@transaction.atomic
+def regenerate_cover(article, *, by=None):
+    """Redraw the computer-generated cover after commit; an uploaded replacement is dropped for it."""
+    locked = _locked(article)
+    if locked.cover_source != CoverSource.GENERATED:
+        # No hash until the art is drawn: the page never shows an upload captioned as generated art.
+        Article.objects.filter(pk=locked.pk).update(cover_source=CoverSource.GENERATED, cover_hash="", cover_original="")
+        article.cover_source, article.cover_hash, article.cover_original = CoverSource.GENERATED, "", ""
+    _queue_cover(locked, force=True)
+    return article
+
+
+def category_changed(category):
+    """Covers show their category's name and colour: redraw the category's generated covers after commit."""
+    from articles import tasks
+
+    transaction.on_commit(lambda: tasks.regenerate_category_covers.enqueue(category.pk))
+
+
+def _delete_stale_covers(article_id):
+    current = Article.objects.filter(pk=article_id).values_list("cover_hash", flat=True).first()
+    if current:
+        cover_files.delete_stale(article_id, keep={current})
+
+
+def preview_token(article):
+    """A signed token for a shareable preview link of `article`, valid for PREVIEW_LINK_MAX_AGE seconds."""
+    return signing.dumps(article.pk, salt=PREVIEW_SALT)
+
+
+def article_id_from_preview_token(token, *, max_age=None):
+    """The article id a preview token was made for; PreviewLinkExpired or PreviewLinkInvalid otherwise."""
+    max_age = settings.PREVIEW_LINK_MAX_AGE if max_age is None else max_age
+    try:
+        article_id = signing.loads(token, salt=PREVIEW_SALT, max_age=max_age)
+    except signing.SignatureExpired as error:
+        raise PreviewLinkExpired(token) from error
+    except signing.BadSignature as error:
+        raise PreviewLinkInvalid(token) from error
+    if not isinstance(article_id, int):
+        raise PreviewLinkInvalid(token)
+    return article_id
 
 
 @transaction.atomic
@@ -70,6 +211,18 @@ def schedule(article, *, at, by=None, reason=""):
     locked = _locked(article)
     _move(locked, Status.SCHEDULED, by=by, reason=reason)
     locked.publish_at = at
+    locked.save(update_fields=["status", "publish_at", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def unschedule(article, *, by=None, reason=""):
+    """Take a scheduled article back to draft; it will not be published by publish_due."""
+    locked = _locked(article)
+    if locked.status != Status.SCHEDULED:
+        raise IllegalTransition(locked, Status.DRAFT)
+    _move(locked, Status.DRAFT, by=by, reason=reason)
+    locked.publish_at = None
     locked.save(update_fields=["status", "publish_at", "updated_at"])
     return locked
 

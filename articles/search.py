@@ -5,20 +5,22 @@ them, so text is tokenised here, once, when an article is saved: Latin-script
 words become lower-case words, runs of Hangul become their syllable bigrams
 followed by single syllables. A query is tokenised the same way, so 메타 finds
 메타의 and a one-syllable query still uses the index. The tokens live in
-`Article.search_text`, indexed by FTS5 on SQLite and by a GIN index over
-`to_tsvector('simple', ...)` on PostgreSQL (migration 0002).
+`Article.search_text`, indexed by FTS5 on SQLite and by a GIN index over a
+stored tsvector on PostgreSQL (migration 0002).
+
+Cost is bounded whatever the archive size: only the newest CANDIDATES matches
+are ranked (relevance first, then date), which for news is what readers want.
 """
 
 import re
 
 from django.db import connection
-from django.db.models import BooleanField
-from django.db.models.expressions import RawSQL
 
 HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
 TOKEN = re.compile(r"[\uac00-\ud7a3]+|[^\W_]+", re.UNICODE)
 MAX_QUERY_TERMS = 12
 MAX_QUERY_LENGTH = 200
+CANDIDATES = 2000
 
 
 def _hangul_terms(run):
@@ -53,10 +55,7 @@ def query_terms(query):
 def _fts5_expression(terms):
     parts = []
     for kind, tokens in terms:
-        if kind == "hangul":
-            parts.append('"' + " ".join(tokens) + '"')
-        else:
-            parts.append(f'"{tokens[0]}"*')
+        parts.append('"' + " ".join(tokens) + '"' if kind == "hangul" else f'"{tokens[0]}"*')
     return " AND ".join(parts)
 
 
@@ -70,26 +69,90 @@ def _tsquery_expression(terms):
     return " & ".join(parts)
 
 
-def search(queryset, query):
-    """`queryset` narrowed to articles matching `query`, best match first.
+def _ranked_candidate_ids(table, terms):
+    """Ids of the newest CANDIDATES matches, best match first.
 
     Tokens contain only letters and digits (see TOKEN), so the match expression
     cannot carry query syntax from the reader; it is still passed as a parameter.
     """
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"SELECT id FROM (SELECT id, published_at, ts_rank_cd(search_vector, q) AS rank "
+                f"FROM {table}, to_tsquery('simple', %s) q WHERE search_vector @@ q "
+                f"ORDER BY id DESC LIMIT %s) candidates ORDER BY rank DESC, published_at DESC, id DESC",
+                [_tsquery_expression(terms), CANDIDATES],
+            )
+        else:
+            cursor.execute(
+                f"SELECT rowid FROM (SELECT rowid, bm25({table}_fts) AS rank FROM {table}_fts "
+                f"WHERE {table}_fts MATCH %s ORDER BY rowid DESC LIMIT %s) ORDER BY rank, rowid DESC",
+                [_fts5_expression(terms), CANDIDATES],
+            )
+        return [row[0] for row in cursor.fetchall()]
+
+
+class RankedResults:
+    """A ranked list of article ids that a Paginator pages through, loading only the page shown."""
+
+    def __init__(self, queryset, ids):
+        self.queryset = queryset
+        self.ids = ids
+
+    def count(self):
+        return len(self.ids)
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        ids = self.ids[index] if isinstance(index, slice) else [self.ids[index]]
+        by_id = {article.pk: article for article in self.queryset.filter(pk__in=ids)}
+        page = [by_id[pk] for pk in ids if pk in by_id]
+        return page if isinstance(index, slice) else page[0]
+
+
+def search(queryset, query):
+    """Articles of `queryset` (e.g. published ones) matching `query`, best match first."""
     terms = query_terms(query)
     if not terms:
-        return queryset.none()
-    table = queryset.model._meta.db_table
-    if connection.vendor == "postgresql":
-        expression = _tsquery_expression(terms)
-        vector = f"to_tsvector('simple', {table}.search_text)"
-        rank = RawSQL(f"ts_rank_cd({vector}, to_tsquery('simple', %s))", (expression,))
-        matches = RawSQL(f"{vector} @@ to_tsquery('simple', %s)", (expression,), output_field=BooleanField())
-        return queryset.alias(matches=matches).filter(matches=True).annotate(rank=rank).order_by("-rank", "-published_at")
-    expression = _fts5_expression(terms)
-    rank = RawSQL(
-        f"(SELECT -bm25({table}_fts) FROM {table}_fts WHERE {table}_fts MATCH %s AND {table}_fts.rowid = {table}.id)",
-        (expression,),
-    )
-    ids = RawSQL(f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH %s", (expression,))
-    return queryset.filter(id__in=ids).annotate(rank=rank).order_by("-rank", "-published_at")
+        return RankedResults(queryset, [])
+    candidates = _ranked_candidate_ids(queryset.model._meta.db_table, terms)
+    # The queryset decides what may be shown (Article.objects.published()); ids keep the rank order.
+    allowed = set(queryset.filter(pk__in=candidates).values_list("pk", flat=True))
+    return RankedResults(queryset, [pk for pk in candidates if pk in allowed])
+
+
+SQLITE_TRIGGERS = {
+    "articles_article_fts_ai": "AFTER INSERT ON articles_article BEGIN "
+    "INSERT INTO articles_article_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+    "articles_article_fts_ad": "AFTER DELETE ON articles_article BEGIN "
+    "INSERT INTO articles_article_fts(articles_article_fts, rowid, search_text) "
+    "VALUES ('delete', old.id, old.search_text); END",
+    "articles_article_fts_au": "AFTER UPDATE OF search_text ON articles_article BEGIN "
+    "INSERT INTO articles_article_fts(articles_article_fts, rowid, search_text) "
+    "VALUES ('delete', old.id, old.search_text); "
+    "INSERT INTO articles_article_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+}
+
+
+def ensure_sqlite_index(using="default", **kwargs):
+    """After every migrate: SQLite drops a table's triggers when a migration rebuilds it, so put them back.
+
+    Connected to post_migrate in ArticlesConfig.ready(); rebuilds the index when a trigger was missing.
+    """
+    from django.db import connections
+
+    conn = connections[using]
+    if conn.vendor != "sqlite":
+        return
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger') AND name LIKE 'articles_article_fts%%'")
+        present = {row[0] for row in cursor.fetchall()}
+        if "articles_article_fts" not in present:
+            return  # migration 0002 has not run yet
+        missing = [name for name in SQLITE_TRIGGERS if name not in present]
+        for name in missing:
+            cursor.execute(f"CREATE TRIGGER {name} {SQLITE_TRIGGERS[name]}")
+        if missing:
+            cursor.execute("INSERT INTO articles_article_fts(articles_article_fts) VALUES ('rebuild')")

@@ -1,10 +1,33 @@
 from django.tasks import task
 
 from articles import cover_files
-from articles.models import Article
+from articles.models import Article, Category
 
 
 @task
-def generate_cover(article_id: int) -> str:
-    article = Article.objects.select_related("category").get(pk=article_id)
-    return cover_files.generate(article)
+def generate_cover(article_id: int, force: bool = False) -> str:
+    """Draw the article's cover if its content changed (or always, with force); then drop stale files."""
+    article = Article.objects.select_related("category").filter(pk=article_id).first()
+    if article is None:
+        return ""
+    cover_hash = cover_files.generate(article, force=force)
+    # Read the row again: an editor may have uploaded a replacement while we drew.
+    current = Article.objects.filter(pk=article_id).values_list("cover_hash", flat=True).first()
+    cover_files.delete_stale(article_id, keep={cover_hash, current})
+    return cover_hash
+
+
+@task
+def regenerate_category_covers(category_id: int) -> int:
+    """A category's name or colour is part of its articles' covers: bring every generated one up to date."""
+    category = Category.objects.filter(pk=category_id).first()
+    if category is None:
+        return 0
+    done = 0
+    articles = Article.objects.filter(category=category, cover_source=Article.CoverSource.GENERATED).exclude(cover_hash="")
+    for article in articles.select_related("category").iterator(chunk_size=200):
+        old_hash = article.cover_hash
+        if cover_files.generate(article) != old_hash:
+            cover_files.delete_stale(article.pk, keep={article.cover_hash})
+            done += 1
+    return done

@@ -2,16 +2,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from articles import newsletter, search as search_index
+from articles import newsletter, publishing, search as search_index
 from articles.forms import NewsletterForm, SearchForm
-from articles.models import Article, AuthorProfile, Category, Disclaimer, Language, Page, Tag
+from articles.models import Article, AuthorProfile, Category, Disclaimer, Language, Page, SlugRedirect, Tag
 
 RELATED_COUNT = 4
 FEATURED_COUNT = 4
@@ -49,14 +50,39 @@ def _related(article, tag_ids):
     )
 
 
+def _story_queryset():
+    return Article.objects.select_related("category", "author__profile").prefetch_related(
+        "tags", Prefetch("disclaimers", queryset=Disclaimer.objects.order_by("position", "id"))
+    )
+
+
+def _story_context(article):
+    """What the article page shows; previews render the very same."""
+    tags = list(article.tags.all())
+    disclaimers = list(article.disclaimers.all())
+    generated = article.cover_source == Article.CoverSource.GENERATED
+    return {
+        "article": article,
+        "tags": tags,
+        # The cover-art note is the caption of generated art; an uploaded cover gets its own caption.
+        "cover_note": next((d for d in disclaimers if d.kind == Disclaimer.Kind.COVER_ART), None) if generated else None,
+        "disclaimers": [d for d in disclaimers if d.kind != Disclaimer.Kind.COVER_ART],
+        "related": _related(article, [tag.pk for tag in tags]),
+        "newsletter_form": NewsletterForm(),
+    }
+
+
 @require_GET
 def article_detail(request, slug):
-    article = get_object_or_404(
-        Article.objects.select_related("category", "author__profile").prefetch_related(
-            "tags", Prefetch("disclaimers", queryset=Disclaimer.objects.order_by("position", "id"))
-        ),
-        slug=slug,
-    )
+    try:
+        article = _story_queryset().get(slug=slug)
+    except Article.DoesNotExist:
+        # A published article keeps its old addresses when its slug changes.
+        moved = SlugRedirect.objects.select_related("article").filter(old_slug=slug).first()
+        if moved is None:
+            raise Http404(_("No such article.")) from None
+        query = request.META.get("QUERY_STRING", "")
+        return HttpResponsePermanentRedirect(moved.article.get_absolute_url() + (f"?{query}" if query else ""))
     if article.status == Article.Status.DISABLED:
         response = render(request, "451.html", {"article": article}, status=451)
         response["Link"] = f'<{request.build_absolute_uri("/")}>; rel="blocked-by"'
@@ -65,17 +91,57 @@ def article_detail(request, slug):
         return render(request, "410.html", {"article": article}, status=410)
     if not article.is_public:
         raise Http404(_("No such article."))
-    tags = list(article.tags.all())
-    disclaimers = list(article.disclaimers.all())
-    return render(request, "articles/article_detail.html", {
-        "article": article,
-        "tags": tags,
-        # The cover-art note is the cover's caption; the others follow the story.
-        "cover_note": next((d for d in disclaimers if d.kind == Disclaimer.Kind.COVER_ART), None),
-        "disclaimers": [d for d in disclaimers if d.kind != Disclaimer.Kind.COVER_ART],
-        "related": _related(article, [tag.pk for tag in tags]),
-        "newsletter_form": NewsletterForm(),
-    })
+    return render(request, "articles/article_detail.html", _story_context(article))
+
+
+def can_preview(user):
+    return user.is_active and user.is_staff and user.has_perm("articles.change_article")
+
+
+def _preview_response(request, article, *, shared):
+    context = {**_story_context(article), "preview": True, "shared_preview": shared}
+    response = render(request, "articles/article_detail.html", context)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    # The link itself is the key: never cache the page, never send the address to other sites as a Referer
+    # ("same-origin", not "no-referrer": that would make browsers send `Origin: null` and fail CSRF on our forms).
+    response["Referrer-Policy"] = "same-origin"
+    add_never_cache_headers(response)
+    return response
+
+
+@require_GET
+def article_preview(request, pk):
+    """Any article, in any status, exactly as readers will see it: for staff who may edit articles."""
+    if not can_preview(request.user):
+        raise Http404(_("No such article."))
+    article = get_object_or_404(_story_queryset(), pk=pk)
+    return _preview_response(request, article, shared=False)
+
+
+@require_GET
+def article_shared_preview(request, token):
+    """A signed, expiring preview link for people without an account; unpublished stories only."""
+    try:
+        article_id = publishing.article_id_from_preview_token(token)
+    except publishing.PreviewLinkExpired:
+        return _invalid_preview(request, expired=True)
+    except publishing.PreviewLinkInvalid:
+        return _invalid_preview(request, expired=False)
+    article = get_object_or_404(_story_queryset(), pk=article_id)
+    if article.is_public:
+        return redirect(article.get_absolute_url())
+    if article.status not in (Article.Status.DRAFT, Article.Status.SCHEDULED):
+        # Withdrawn and legally disabled stories are not shown to anyone outside the staff.
+        raise Http404(_("No such article."))
+    return _preview_response(request, article, shared=True)
+
+
+def _invalid_preview(request, *, expired):
+    response = render(request, "articles/preview_invalid.html", {"expired": expired}, status=400)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "same-origin"
+    add_never_cache_headers(response)
+    return response
 
 
 @require_GET

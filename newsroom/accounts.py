@@ -1,5 +1,6 @@
 """Sign-up with email confirmation. Log-in, log-out and password reset are Django's own views."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from articles.models import AuthorProfile
-from newsroom import mail
+from newsroom import mail, ratelimit
 from newsroom.forms import SignupForm
 
 User = get_user_model()
@@ -44,12 +45,26 @@ def send_activation(request, user):
     mail.send_on_commit("account_activation", to=user.email, context={"user": user, "link": link}, language=get_language())
 
 
+def _within_signup_limits(request, form):
+    """Count a sign-up per address and per IP; past the limit, explain on the form instead."""
+    limits = settings.SIGNUP_RATE_LIMITS
+    try:
+        ratelimit.enforce("signup", [
+            ("email", form.cleaned_data["email"], *limits["email"]),
+            ("ip", ratelimit.client_ip(request), *limits["ip"]),
+        ])
+    except ratelimit.RateLimited as error:
+        form.add_error(None, error.message)
+        return False
+    return True
+
+
 @require_http_methods(["GET", "POST"])
 def signup(request):
     if request.user.is_authenticated:
         return redirect("articles:home")
     form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and _within_signup_limits(request, form):
         user = register(
             username=form.cleaned_data["username"], email=form.cleaned_data["email"],
             display_name=form.cleaned_data["display_name"], password=form.cleaned_data["password1"],

@@ -5,6 +5,7 @@ Development: `DEBUG=1` (the Makefile sets it). Production: `DEBUG=0` and a
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -70,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "newsroom.public_cache.PublicPageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -108,6 +110,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # A file, not memory, so that the browser tests' live server gets its own connection
+    # (Django shares one in-memory connection across threads), as in production.
+    # One file per test process, so parallel test runs never share one.
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"newsroom-test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------
@@ -231,6 +237,12 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Site -----------------------------------------------------------------
 SITE_NAME = "Newsroom"
+# Anonymous readers get whole pages from the cache (newsroom/public_cache.py).
+PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "600"))
+PUBLIC_CACHE_VIEWS = {
+    "articles:home", "articles:detail", "articles:category", "articles:tag", "articles:author",
+    "articles:search", "articles:feed", "articles:page",
+}
 ARTICLES_PER_PAGE = 12
 NEWSLETTER_TOKEN_MAX_AGE = 60 * 60 * 24 * 7
 ACCOUNT_ACTIVATION_MAX_AGE = 60 * 60 * 24 * 3
@@ -242,9 +254,39 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO" if not DEBUG else "WARNING")},
+    # One line per task state change is noise in development; failures still show.
+    "loggers": {"django.tasks": {"level": "INFO" if not DEBUG else "WARNING"}},
 }
 
 # --- Uploads --------------------------------------------------------------
 IMAGE_UPLOAD_MAX_BYTES = 8 * 1024 * 1024
 IMAGE_UPLOAD_MAX_PIXELS = 40_000_000  # beyond this an image is refused before it is decoded
 IMAGE_MAX_SIDE = 2400  # larger images are scaled down when re-encoded
+
+# --- Submissions and moderation ---------------------------------------------
+# Absolute links in emails sent outside a request (moderation decisions); views pass the request's host instead.
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000")
+MODERATORS_GROUP = "Moderators"
+SUBMISSION_CLAIM_MINUTES = 30  # a moderator's claim on a submission lapses after this
+SUBMISSION_MAX_WAITING = 3  # submissions one contributor (or guest address) may have waiting for review
+SUBMISSION_TITLE_MAX_LENGTH = 200
+SUBMISSION_SUMMARY_MAX_LENGTH = 500
+SUBMISSION_BODY_MIN_LENGTH = 200  # characters of Markdown
+SUBMISSION_BODY_MAX_LENGTH = 40_000
+SUBMISSION_MAX_TAGS = 8
+SUBMISSION_MAX_SOURCES = 20
+SUBMISSION_GUEST_CONFIRM_MAX_AGE = 60 * 60 * 24 * 3
+SUBMISSION_GUEST_ACCESS_MAX_AGE = 60 * 60 * 24 * 60
+# Duplicate detection compares titles with recent submissions and published articles (bounded).
+SUBMISSION_DUPLICATE_TITLE_RATIO = 0.9
+SUBMISSION_DUPLICATE_WINDOW_DAYS = 180
+SUBMISSION_DUPLICATE_MAX_CANDIDATES = 1000
+# Rate limits: (count, seconds) per fixed window, counted in the cache (newsroom/ratelimit.py).
+RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+RATELIMIT_TRUSTED_PROXIES = int(os.environ.get("RATELIMIT_TRUSTED_PROXIES", "0"))
+SUBMISSION_RATE_LIMITS = {"account": (5, 60 * 60), "email": (5, 60 * 60), "ip": (10, 60 * 60)}
+SIGNUP_RATE_LIMITS = {"email": (3, 60 * 60), "ip": (5, 60 * 60)}
+FLAG_RATE_LIMITS = {"account": (10, 60 * 60), "ip": (10, 60 * 60)}
+
+# --- Publishing -----------------------------------------------------------
+PREVIEW_LINK_MAX_AGE = 60 * 60 * 24 * 7  # seconds a shareable article preview link stays valid

@@ -30,6 +30,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include(account_patterns)),
     path("cookies/", views.cookie_settings, name="cookie_settings"),
     path("", include("articles.urls")),
+    path("", include("submissions.urls")),
     prefix_default_language=False,
 )
 

@@ -1,6 +1,8 @@
+import importlib
 import os
 
 import pytest
+from django.apps import apps
 
 from tests import factories
 
@@ -16,10 +18,27 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache():
+def _clear_cache(settings):
+    """A clean cache per test; the page cache is off unless a test turns it on (tests/newsroom/test_public_cache.py)."""
     from django.core.cache import cache
 
     cache.clear()
+    settings.PUBLIC_CACHE_SECONDS = 0
+
+
+DATA_MIGRATIONS = ["articles.migrations.0003_default_disclaimers_and_pages", "articles.migrations.0005_staff_groups"]
+
+
+@pytest.fixture(autouse=True)
+def _data_migration_content(request):
+    """Transactional tests start from a flushed database: put back what data migrations install
+    (disclaimers, legal pages, staff groups), as every real installation has them."""
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker and marker.kwargs.get("transaction")):
+        return
+    request.getfixturevalue("transactional_db")
+    for module in DATA_MIGRATIONS:
+        importlib.import_module(module).install(apps, None)
 
 
 @pytest.fixture

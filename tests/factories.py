@@ -63,3 +63,119 @@ def article(*, title=None, status=Article.Status.PUBLISHED, category=None, autho
     if status == Article.Status.DISABLED:
         return publishing.disable(created, by=None, reason="test")
     raise ValueError(status)
+
+
+def staff_groups():
+    """The staff groups with Editors' permissions, as migration 0005 makes them.
+
+    Transactional tests (browser journeys) flush the database, data migrations included: call this to restore.
+    """
+    import importlib
+
+    from django.apps import apps
+
+    from articles.models import Disclaimer
+
+    importlib.import_module("articles.migrations.0005_staff_groups").install(apps, None)
+    if not Disclaimer.objects.exists():
+        importlib.import_module("articles.migrations.0003_default_disclaimers_and_pages").install(apps, None)
+    return {group.name: group for group in Group.objects.filter(name__in=("Moderators", "Copyright staff", "Editors"))}
+
+
+def editor(*, username=None, **fields):
+    """A staff user in the Editors group, with exactly the permissions the group gives."""
+    staff_groups()
+    fields.setdefault("is_staff", True)
+    return user(username=username, groups=["Editors"], **fields)
+
+
+def image_upload(*, width=1000, height=600, fmt="PNG", color=(200, 60, 40), name=None):
+    """An in-memory uploaded image file, as a browser would send it."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    image = Image.new("RGB", (width, height), color)
+    for x in range(0, width, 50):  # some structure, so crops and re-encodes are visible
+        image.paste((color[2], color[0], color[1]), (x, 0, x + 25, height))
+    image.save(buffer, fmt)
+    extension = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "GIF": "gif"}[fmt]
+    content_type = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}[fmt]
+    return SimpleUploadedFile(name or f"cover.{extension}", buffer.getvalue(), content_type=content_type)
+
+
+# --- Submissions and moderation ---------------------------------------------------
+
+STORY_BODY = (
+    "The council voted on Tuesday to keep the riverside library open on weekends.\n\n"
+    "Residents had collected more than two thousand signatures over the summer, and the "
+    "vote passed by seven to two after a long debate about the cost of the extra staff hours."
+)
+
+
+def moderator(*, username=None, **fields):
+    return user(username=username, groups=["Moderators"], **fields)
+
+
+def submission(*, status="submitted", contributor=None, by=None, title=None, body=STORY_BODY, category=None,
+               guest_name="", guest_email="", reason="Test reason.", **fields):
+    """A submission driven through the real workflow to `status`.
+
+    `by` is the moderator who claims and decides where the status needs one.
+    """
+    from submissions import moderation, services
+    from submissions.models import Status
+
+    n = next(_counter)
+    data = {
+        "title": title or f"Council keeps library {n} open on weekends",
+        "summary": fields.pop("summary", "A vote after a summer of petitions."),
+        "body": body,
+        "category": category or globals()["category"](),
+        "tags": fields.pop("tags", ["library", "council"]),
+        "language": fields.pop("language", "en"),
+        "sources": fields.pop("sources", [f"https://example.org/minutes/{n}"]),
+        "no_sources": fields.pop("no_sources", False),
+        "image": fields.pop("image", None),
+    }
+    if guest_email:
+        created = services.send_as_guest(guest_name=guest_name or "Guest Writer", guest_email=guest_email, data=data,
+                                         contact_language=fields.pop("contact_language", "en"))
+        if status == Status.UNCONFIRMED:
+            return created
+        created = moderation.confirm_email(created)
+    else:
+        contributor = contributor or user()
+        if status == Status.DRAFT:
+            return services.save_draft(contributor=contributor, data=data, contact_language="en")
+        created = services.send(contributor=contributor, data=data, contact_language="en")
+    if status == Status.SUBMITTED:
+        return created
+    by = by or moderator()
+    moderation.claim(created, by=by)
+    if status == Status.IN_REVIEW:
+        return _reload(created)
+    if status == Status.APPROVED:
+        moderation.approve(created, by=by)
+    elif status == Status.CHANGES_REQUESTED:
+        moderation.request_changes(created, by=by, reason=reason)
+    elif status in (Status.REJECTED, Status.APPEALED):
+        moderation.reject(created, by=by, reason=reason)
+        if status == Status.APPEALED:
+            moderation.appeal(created, by=created.contributor, guest_email=created.guest_email, reason="Please look again.")
+    else:
+        raise ValueError(status)
+    return _reload(created)
+
+
+def _reload(instance):
+    instance.refresh_from_db()
+    return instance
+
+
+def flag(*, article=None, reason="inaccurate", note="The date is wrong.", reporter=None):
+    from submissions import services
+
+    return services.flag_article(article=article or globals()["article"](), reason=reason, note=note, reporter=reporter)

@@ -62,3 +62,33 @@ def test_search_query_count_is_fixed(client, django_assert_max_num_queries, cate
 
     with django_assert_max_num_queries(5):
         assert client.get("/search/", {"q": "bridge"}).status_code == 200
+
+
+def test_results_rank_title_matches_and_page_through(client, settings, category, author):
+    settings.ARTICLES_PER_PAGE = 3
+    for i in range(5):
+        factories.article(title=f"Council budget {i}", body="Numbers.", category=category, author=author)
+    in_body_only = factories.article(title="Weekend sport", body="The council said little.", category=category,
+                                     author=author)
+
+    first = client.get("/search/", {"q": "council"}).context["page_obj"]
+    second = client.get("/search/", {"q": "council", "page": 2}).context["page_obj"]
+
+    assert first.paginator.count == 6
+    shown = list(first.object_list) + list(second.object_list)
+    assert len(set(shown)) == 6
+    assert shown[-1] == in_body_only  # a mention in the body ranks below the titles
+
+
+def test_lost_sqlite_triggers_are_restored_after_migrate(stories):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite drops triggers when a migration rebuilds a table; PostgreSQL does not")
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER articles_article_fts_ai")
+    factories.article(title="Written while the trigger was gone")
+
+    search.ensure_sqlite_index()
+
+    assert [a.title for a in search.search(Article.objects.published(), "trigger")[:5]] == ["Written while the trigger was gone"]

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from articles.models import NewsletterSubscriber
 from tests.browser.conftest import DESKTOP, MOBILE
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_front_page_to_article_to_korean_to_newsletter_to_cookie_choice(page, live_server, reader_site, artifacts_dir):

@@ -1,0 +1,133 @@
+#!/usr/bin/env python
+"""Load benchmark: seed N articles, start gunicorn (2 workers) and measure pages with wrk.
+
+    .venv/bin/python bench/run.py --articles 100000 [--postgres] [--duration 10] [--connections 32]
+
+Each page is measured side by side with /healthz (the framework's floor) in the same run,
+once with the anonymous page cache on and once with it off. Results are printed as a
+table and written to bench/results.json.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "bench" / "work"
+PYTHON = sys.executable
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def environment(args, cache_seconds):
+    env = {
+        **os.environ,
+        "DEBUG": "0", "SECRET_KEY": "bench-" + "x" * 50, "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0", "MEDIA_ROOT": str(WORK / "media"), "STATIC_ROOT": str(WORK / "static"),
+        "PUBLIC_CACHE_SECONDS": str(cache_seconds), "LOG_LEVEL": "WARNING",
+        "DATABASE_URL": args.database_url or f"sqlite:///{WORK / f'bench-{args.articles}.sqlite3'}",
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    return env
+
+
+def manage(env, *command):
+    subprocess.run([PYTHON, "manage.py", *command], cwd=ROOT, env=env, check=True)
+
+
+def wrk(url, args):
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--latency", url],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p50": latency.get("50"), "p99": latency.get("99"), "errors": int(non_2xx.group(1)) if non_2xx else 0}
+
+
+def serve(env, port):
+    server = subprocess.Popen(
+        [str(Path(PYTHON).parent / "gunicorn"), "newsroom.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}",
+         "--access-logfile", "/dev/null", "--error-logfile", str(WORK / "gunicorn.log")],
+        cwd=ROOT, env=env,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise SystemExit("gunicorn did not start; see bench/work/gunicorn.log")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--database-url", help="default: a SQLite file under bench/work/")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: sudo apt-get install wrk (make bench installs it)")
+    WORK.mkdir(exist_ok=True)
+    env = environment(args, cache_seconds=600)
+    manage(env, "migrate", "--no-input", "-v0")
+    manage(env, "collectstatic", "--no-input", "-v0")
+    subprocess.run([PYTHON, str(ROOT / "bench" / "seed.py"), str(args.articles)], cwd=ROOT, env=env, check=True)
+
+    # The front page's "Latest" list pages through every article (12 a page).
+    deep_page = max(2, min(5000, args.articles // 12 - 1))
+    pages = {
+        "/healthz": "/healthz",
+        "front page": "/",
+        "article": f"/articles/bench-{args.articles // 2}/",
+        "listing page 2": "/?page=2",
+        f"listing page {deep_page}": f"/?page={deep_page}",
+        "search": "/search/?q=harbour+library",
+    }
+    results = {"machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cores, {platform.python_version()}",
+               "articles": args.articles, "database": env["DATABASE_URL"].split(":")[0],
+               "connections": args.connections, "duration_s": args.duration, "runs": {}}
+    for label, cache_seconds in (("cached", 600), ("uncached", 0)):
+        port = free_port()
+        server = serve(environment(args, cache_seconds), port)
+        try:
+            run = {}
+            for name, path in pages.items():
+                url = f"http://127.0.0.1:{port}{path}"
+                status = urllib.request.urlopen(url, timeout=30).status
+                run[name] = {"path": path, "status": status, **wrk(url, args)}
+            floor = run["/healthz"]["rps"]
+            for measured in run.values():
+                measured["ratio_to_healthz"] = round(measured["rps"] / floor, 2)
+            results["runs"][label] = run
+        finally:
+            server.terminate()
+            server.wait()
+
+    print(f"\n{results['machine']} · {args.articles} articles · {results['database']} · "
+          f"{args.connections} connections · {args.duration}s per page")
+    for label, run in results["runs"].items():
+        print(f"\n{label:>10} | {'page':<22} {'req/s':>8} {'× healthz':>10} {'p50':>9} {'p99':>9}")
+        for name, m in run.items():
+            print(f"{'':>10} | {name:<22} {m['rps']:>8.0f} {m['ratio_to_healthz']:>10.2f} {m['p50']:>9} {m['p99']:>9}")
+    (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

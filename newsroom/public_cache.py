@@ -1,0 +1,116 @@
+"""Whole-page cache for anonymous readers, invalidated by a version number.
+
+Every cached page's key contains the current content version. Any write that can
+change what a public page shows (an article published, edited, withdrawn,
+disabled or restored; a section, tag, author, page or disclaimer edited) calls
+`invalidate()`, which bumps the version after the transaction commits, so every
+page is rebuilt on its next request. Publishing is rare next to reading, so this
+simple rule is both correct and effective.
+
+Pages carry CSRF tokens (newsletter and consent forms); a cached copy stores a
+placeholder and each reader gets a fresh token of their own when it is served.
+"""
+
+import hashlib
+import re
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.middleware.csrf import get_token
+from django.urls import Resolver404, resolve
+from django.utils.translation import get_language
+
+VERSION_KEY = "public-pages:version"
+CSRF_FIELD = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
+PLACEHOLDER = b"__CSRF_TOKEN__"
+CACHEABLE_STATUS = {200, 404, 410, 451}
+
+
+def version():
+    current = cache.get(VERSION_KEY)
+    if current is None:
+        # A clock value, so a version lost from the cache never reuses an old number.
+        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
+        current = cache.get(VERSION_KEY)
+    return current
+
+
+def _bump():
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        cache.set(VERSION_KEY, time.time_ns(), timeout=None)
+
+
+def invalidate():
+    """Make every cached public page stale once the current transaction commits."""
+    transaction.on_commit(_bump)
+
+
+def _cacheable_view(request):
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    return f"{match.namespace}:{match.url_name}" in settings.PUBLIC_CACHE_VIEWS
+
+
+def _key(request):
+    consent = request.COOKIES.get(settings.COOKIE_CONSENT_NAME, "")
+    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+    return f"public-page:{version()}:{get_language()}:{consent}:{request.method}:{path}"
+
+
+def _anonymous_and_plain(request):
+    return (
+        request.method in ("GET", "HEAD")
+        and not request.user.is_authenticated
+        and "messages" not in request.COOKIES  # a pending flash message is personal
+    )
+
+
+class PublicPageCacheMiddleware:
+    """Innermost middleware: the outer ones (sessions, CSRF cookie, CSP, locale) still run on cached pages."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not settings.PUBLIC_CACHE_SECONDS or not _anonymous_and_plain(request) or not _cacheable_view(request):
+            return self.get_response(request)
+        key = _key(request)
+        cached = cache.get(key)
+        if cached is not None:
+            response = cached
+            if PLACEHOLDER in response.content:
+                response.content = response.content.replace(PLACEHOLDER, get_token(request).encode())
+            response["X-Cache"] = "hit"
+            return response
+        response = self.get_response(request)
+        if self._storable(response):
+            self._store(key, response)
+        response["X-Cache"] = "miss"
+        return response
+
+    @staticmethod
+    def _storable(response):
+        return (
+            response.status_code in CACHEABLE_STATUS
+            and not response.streaming
+            and not response.cookies
+            and "private" not in response.get("Cache-Control", "")
+            and "no-store" not in response.get("Cache-Control", "")
+        )
+
+    @staticmethod
+    def _store(key, response):
+        copy = type(response)(
+            CSRF_FIELD.sub(rb"\1" + PLACEHOLDER + rb"\2", response.content),
+            status=response.status_code,
+        )
+        for header, value in response.items():
+            if header.lower() not in {"content-length", "x-cache"}:
+                copy[header] = value
+        cache.set(key, copy, settings.PUBLIC_CACHE_SECONDS)

@@ -1,0 +1,137 @@
+"""Anonymous pages come from the cache, and every change that readers should see shows at once."""
+
+import pytest
+from django.test import Client
+
+from articles import publishing
+from articles.models import Article, Category, Disclaimer, Page
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def page_cache(settings):
+    settings.PUBLIC_CACHE_SECONDS = 600
+
+
+def get(client, url):
+    response = client.get(url)
+    return response, response.content.decode()
+
+
+def test_second_anonymous_request_is_a_cache_hit_without_queries(client, article, django_assert_num_queries):
+    url = article.get_absolute_url()
+    assert client.get(url)["X-Cache"] == "miss"
+
+    with django_assert_num_queries(0):
+        assert client.get(url)["X-Cache"] == "hit"
+
+
+def test_logged_in_readers_bypass_the_cache(client, article):
+    client.force_login(factories.user())
+
+    assert client.get(article.get_absolute_url()).get("X-Cache") is None
+
+
+def test_each_reader_gets_a_working_csrf_token_from_a_cached_page(article):
+    url = article.get_absolute_url()
+    Client().get(url)  # fills the cache
+    reader = Client(enforce_csrf_checks=True)
+
+    response = reader.get(url)
+    token = response.content.decode().split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+
+    assert response["X-Cache"] == "hit" and token != "__CSRF_TOKEN__"
+    subscribe = reader.post("/newsletter/", {"email": "csrf@example.com", "csrfmiddlewaretoken": token})
+    assert subscribe.status_code == 200
+
+
+@pytest.mark.parametrize("change", ["edit", "withdraw", "disable", "restore", "new_article", "category", "disclaimer"])
+def test_changes_show_at_once_on_every_page(client, category, author, django_capture_on_commit_callbacks, change):
+    article = factories.article(title="Original headline", category=category, author=author, tags=["port"])
+    if change == "restore":
+        article = publishing.disable(article, by=None, reason="notice")
+    pages = ["/", article.get_absolute_url(), category.get_absolute_url(), "/tag/port/", "/authors/writer/",
+             "/search/?q=original", "/feeds/latest/"]
+    before = {url: client.get(url) for url in pages}
+    assert all(client.get(url)["X-Cache"] == "hit" for url in pages)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        if change == "edit":
+            article.title = "Corrected headline"
+            article.save()
+        elif change == "withdraw":
+            publishing.withdraw(article, by=None, reason="author asked")
+        elif change == "disable":
+            publishing.disable(article, by=None, reason="notice")
+        elif change == "restore":
+            publishing.restore(article, by=None, reason="counter-notice")
+        elif change == "new_article":
+            factories.article(title="Breaking development", category=category, author=author, tags=["port"])
+        elif change == "category":
+            category.name = "Harbour"
+            category.save()
+        elif change == "disclaimer":
+            disclaimer = Disclaimer.objects.get(kind="opinion")
+            disclaimer.text_en = "Views here belong to the writer alone."
+            disclaimer.save()
+
+    after = {url: client.get(url) for url in pages}
+    assert all(response["X-Cache"] == "miss" for response in after.values())
+    front = after["/"].content.decode()
+    story = after[article.get_absolute_url()]
+    if change == "edit":
+        assert "Corrected headline" in front and "Corrected headline" in story.content.decode()
+    elif change == "withdraw":
+        assert story.status_code == 410 and "Original headline" not in front
+    elif change == "disable":
+        assert story.status_code == 451 and "Original headline" not in front
+        assert "Original headline" not in after["/feeds/latest/"].content.decode()
+    elif change == "restore":
+        assert before[article.get_absolute_url()].status_code == 451
+        assert story.status_code == 200 and "Original headline" in front
+    elif change == "new_article":
+        assert "Breaking development" in front and "Breaking development" in after["/tag/port/"].content.decode()
+    elif change == "category":
+        assert "Harbour" in front
+    elif change == "disclaimer":
+        assert "Views here belong to the writer alone." in story.content.decode()
+
+
+def test_page_edits_show_at_once(client, django_capture_on_commit_callbacks):
+    client.get("/pages/terms/")
+    page = Page.objects.get(slug="terms", language="en")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        page.body = "## Fresh terms"
+        page.save()
+
+    assert "Fresh terms" in client.get("/pages/terms/").content.decode()
+
+
+def test_consent_choice_and_language_get_their_own_copies(client, article):
+    url = article.get_absolute_url()
+    client.get(url)
+    client.post("/cookies/", {"consent": "essential"})
+
+    response = client.get(url)
+
+    assert response["X-Cache"] == "miss"
+    assert 'class="consent-banner"' not in response.content.decode()
+    assert client.get(f"/ko{url}")["X-Cache"] == "miss"
+
+
+def test_unpublished_scheduled_article_appears_when_published(client, category, author, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    draft = factories.article(title="Timed story", status=Article.Status.DRAFT, category=category, author=author)
+    publishing.schedule(draft, at=timezone.now() - timedelta(seconds=1))
+    assert "Timed story" not in client.get("/").content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        publishing.publish_due()
+
+    assert "Timed story" in client.get("/").content.decode()
