@@ -178,6 +178,8 @@ class Article(PublicContent):
         verbose_name_plural = _("articles")
         indexes = [
             models.Index(fields=["status", "-published_at"], name="article_status_pub_idx"),
+            # Listings read the reader's language first (articles/pagination.py).
+            models.Index(fields=["language", "status", "-published_at", "-id"], name="article_lang_pub_idx"),
             models.Index(fields=["category", "status", "-published_at"], name="article_cat_pub_idx"),
             models.Index(fields=["author", "status", "-published_at"], name="article_author_pub_idx"),
             models.Index(fields=["status", "featured", "-published_at"], name="article_featured_idx"),

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from articles import newsletter, publishing, search as search_index
+from articles import newsletter, pagination, publishing, search as search_index
 from articles.forms import NewsletterForm, SearchForm
 from articles.models import Article, AuthorProfile, Category, Disclaimer, Language, Page, SlugRedirect, Tag
 
@@ -23,6 +23,12 @@ def _paginate(request, queryset):
     return paginator.get_page(request.GET.get("page"))
 
 
+def _paginate_language_first(request, queryset):
+    return pagination.paginate(
+        queryset, language=get_language(), page=request.GET.get("page"), per_page=settings.ARTICLES_PER_PAGE
+    )
+
+
 def _public_cards():
     return Article.objects.published().for_cards()
 
@@ -30,24 +36,38 @@ def _public_cards():
 @require_GET
 def home(request):
     featured = list(_public_cards().filter(featured=True).reader_language_first()[:FEATURED_COUNT])
-    latest = _public_cards().exclude(pk__in=[a.pk for a in featured]).reader_language_first()
+    latest = _public_cards().exclude(pk__in=[a.pk for a in featured])
     return render(request, "articles/home.html", {
         "lead": featured[0] if featured else None,
         "featured": featured[1:],
-        "page_obj": _paginate(request, latest),
+        "page_obj": _paginate_language_first(request, latest),
         "newsletter_form": NewsletterForm(),
     })
 
 
+RELATED_CANDIDATES = 100
+
+
 def _related(article, tag_ids):
-    """Same tags first, then the same category; never the article itself, never unpublished."""
-    return list(
-        _public_cards()
-        .filter(Q(tags__in=tag_ids) | Q(category_id=article.category_id))
-        .exclude(pk=article.pk)
+    """Same tags first (most shared, then newest), then the same category; never itself, never unpublished.
+
+    Only the newest RELATED_CANDIDATES sharing a tag are ranked, so the cost stays flat as tags grow.
+    """
+    others = Article.objects.published().exclude(pk=article.pk)
+    candidates = list(
+        others.filter(tags__in=tag_ids).order_by("-published_at", "-id").values_list("pk", flat=True)[:RELATED_CANDIDATES]
+    ) if tag_ids else []
+    related = list(
+        _public_cards().filter(pk__in=candidates)
         .annotate(shared_tags=Count("tags", filter=Q(tags__in=tag_ids), distinct=True))
         .order_by("-shared_tags", "-published_at", "-id")[:RELATED_COUNT]
-    )
+    ) if candidates else []
+    if len(related) < RELATED_COUNT:
+        related += list(
+            _public_cards().filter(category_id=article.category_id).exclude(pk=article.pk)
+            .exclude(pk__in=[a.pk for a in related]).latest()[: RELATED_COUNT - len(related)]
+        )
+    return related
 
 
 def _story_queryset():
@@ -147,15 +167,17 @@ def _invalid_preview(request, *, expired):
 @require_GET
 def category(request, slug):
     category = get_object_or_404(Category, slug=slug)
-    articles = _public_cards().filter(category=category).reader_language_first()
-    return render(request, "articles/category_list.html", {"category": category, "page_obj": _paginate(request, articles)})
+    articles = _public_cards().filter(category=category)
+    return render(request, "articles/category_list.html", {
+        "category": category, "page_obj": _paginate_language_first(request, articles),
+    })
 
 
 @require_GET
 def tag(request, slug):
     tag = get_object_or_404(Tag, slug=slug)
-    articles = _public_cards().filter(tags=tag).reader_language_first()
-    return render(request, "articles/tag_list.html", {"tag": tag, "page_obj": _paginate(request, articles)})
+    articles = _public_cards().filter(tags=tag)
+    return render(request, "articles/tag_list.html", {"tag": tag, "page_obj": _paginate_language_first(request, articles)})
 
 
 @require_GET

@@ -63,4 +63,8 @@ def cookie_settings(request):
 
 def media(request, path):
     """Development only (settings.SERVE_MEDIA): uploads and covers from MEDIA_ROOT."""
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    if path.startswith("covers/"):
+        # Cover file names carry a hash of their content (articles/cover_files.py).
+        response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response

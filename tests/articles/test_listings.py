@@ -69,3 +69,26 @@ def test_listing_query_count_is_fixed(client, django_assert_max_num_queries, cat
 
     with django_assert_max_num_queries(6):
         assert client.get(url).status_code == 200
+
+
+def test_language_first_pages_cross_from_one_language_to_the_other(client, settings, category, author):
+    settings.ARTICLES_PER_PAGE = 4
+    korean = [factories.article(title=f"한국어 기사 {i}", language="ko", category=category, author=author) for i in range(5)]
+    english = [factories.article(title=f"English story {i}", category=category, author=author) for i in range(7)]
+
+    url = f"/ko{category.get_absolute_url()}"
+    pages = [list(client.get(url, {"page": n}).context["page_obj"].object_list) for n in (1, 2, 3)]
+
+    newest_first = lambda items: sorted(items, key=lambda a: (a.published_at, a.pk), reverse=True)  # noqa: E731
+    assert pages[0] + pages[1] + pages[2] == newest_first(korean) + newest_first(english)
+    assert [len(p) for p in pages] == [4, 4, 4]
+
+
+def test_listing_counts_follow_new_articles(client, category, author, django_capture_on_commit_callbacks):
+    factories.article(title="First", category=category, author=author)
+    assert client.get(category.get_absolute_url()).context["page_obj"].paginator.count == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.article(title="Second", category=category, author=author)
+
+    assert client.get(category.get_absolute_url()).context["page_obj"].paginator.count == 2
