@@ -90,3 +90,11 @@ def test_pages_send_a_content_security_policy(client, db):
 
     assert "default-src 'self'" in policy
     assert "frame-ancestors 'none'" in policy
+
+
+def test_server_error_page_renders_without_context_in_both_languages():
+    from django.template.loader import render_to_string
+
+    html = render_to_string("500.html")  # Django renders it with no request context
+
+    assert "Something went wrong on our side" in html and "문제가 발생했습니다" in html

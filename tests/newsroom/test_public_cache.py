@@ -135,3 +135,24 @@ def test_unpublished_scheduled_article_appears_when_published(client, category, 
         publishing.publish_due()
 
     assert "Timed story" in client.get("/").content.decode()
+
+
+def test_invalidation_works_with_a_shared_redis_cache(client, article, settings, django_capture_on_commit_callbacks):
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:6379/15", "KEY_PREFIX": f"test-{article.pk}-{id(client)}"}}
+    url = article.get_absolute_url()
+    client.get(url)
+    assert client.get(url)["X-Cache"] == "hit"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        article.title = "Retitled on Redis"
+        article.save()
+
+    response = client.get(url)
+    assert response["X-Cache"] == "miss" and "Retitled on Redis" in response.content.decode()
