@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, IntegerField, Value, When
+from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -106,7 +107,9 @@ class ArticleQuerySet(models.QuerySet):
 
     def published(self):
         """The only definition of what readers may see."""
-        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+        # Now() is evaluated by the database, so the SQL is the same on every request
+        # (articles/pagination.py caches counts by query).
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=Now())
 
     def for_cards(self):
         """What a listing card shows, in a fixed number of queries."""

@@ -22,9 +22,12 @@ ORDER = ("-published_at", "-id")
 class LanguageRuns:
     """A sliceable, countable view of `queryset` with `language` first (what Paginator needs)."""
 
-    def __init__(self, queryset, language):
+    def __init__(self, queryset, language, cards):
         self.queryset = queryset.order_by()
         self.language = language
+        # The ids are already known to be listed; loading them by primary key alone keeps
+        # the query planner on the primary key.
+        self.cards = cards
 
     @cached_property
     def _counts(self):
@@ -49,13 +52,19 @@ class LanguageRuns:
             return self[index : index + 1][0]
         start, stop = index.start or 0, index.stop
         own = self._counts["own"]
-        items = []
+        ids = []
         if start < own:
-            items += list(self.queryset.filter(language=self.language).order_by(*ORDER)[start : min(stop, own)])
+            ids += self._ids(self.queryset.filter(language=self.language), start, min(stop, own))
         if stop > own:
-            items += list(self.queryset.exclude(language=self.language).order_by(*ORDER)[max(start - own, 0) : stop - own])
-        return items
+            ids += self._ids(self.queryset.exclude(language=self.language), max(start - own, 0), stop - own)
+        by_id = {item.pk: item for item in self.cards.filter(pk__in=ids)}
+        return [by_id[pk] for pk in ids if pk in by_id]
+
+    @staticmethod
+    def _ids(queryset, start, stop):
+        # Skip rows in the index alone, then load just the page: a deep OFFSET never joins what it skips.
+        return list(queryset.order_by(*ORDER).values_list("pk", flat=True)[start:stop])
 
 
-def paginate(queryset, *, language, page, per_page):
-    return Paginator(LanguageRuns(queryset, language), per_page).get_page(page)
+def paginate(queryset, *, language, page, per_page, cards):
+    return Paginator(LanguageRuns(queryset, language, cards), per_page).get_page(page)

@@ -18,6 +18,16 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _english_by_default():
+    """A request to /ko/ leaves Korean active in the thread; every test starts in English."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache(settings):
     """A clean cache per test; the page cache is off unless a test turns it on (tests/newsroom/test_public_cache.py)."""
     from django.core.cache import cache
