@@ -25,7 +25,8 @@ def _paginate(request, queryset):
 
 def _paginate_language_first(request, queryset):
     return pagination.paginate(
-        queryset, language=get_language(), page=request.GET.get("page"), per_page=settings.ARTICLES_PER_PAGE
+        queryset, language=get_language(), page=request.GET.get("page"), per_page=settings.ARTICLES_PER_PAGE,
+        cards=Article.objects.for_cards(),
     )
 
 
