@@ -213,6 +213,17 @@ def page(request, slug):
 def newsletter_subscribe(request):
     form = NewsletterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        from newsroom import ratelimit  # per address and per IP (settings.NEWSLETTER_RATE_LIMITS)
+
+        limits = settings.NEWSLETTER_RATE_LIMITS
+        try:
+            ratelimit.enforce("newsletter", [("email", form.cleaned_data["email"], *limits["email"]),
+                                             ("ip", ratelimit.client_ip(request), *limits["ip"])])
+        except ratelimit.RateLimited as error:
+            form.add_error("email", error.message)
+            response = render(request, "articles/newsletter_form.html", {"newsletter_form": form}, status=429)
+            response["Retry-After"] = str(error.retry_after)
+            return response
         newsletter.subscribe(
             email=form.cleaned_data["email"], language=get_language(), build_uri=request.build_absolute_uri
         )

@@ -1,9 +1,16 @@
-"""Sign-up with email confirmation. Log-in, log-out and password reset are Django's own views."""
+"""Sign-up with email confirmation, and log-in throttling. Log-out and password reset are Django's own views."""
+
+import math
 
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model, login
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.contrib.auth.views import LoginView
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,6 +18,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_http_methods
 
 from articles.models import AuthorProfile
@@ -87,3 +96,106 @@ def activate(request, uidb64, token):
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     messages.success(request, _("Your email address is confirmed. Welcome to Newsroom!"))
     return redirect("articles:home")
+
+
+# --- Log-in throttling ----------------------------------------------------------
+
+class LoginThrottle:
+    """Failed log-ins counted per (username, IP), per username and per IP (settings.LOGIN_RATE_LIMITS).
+
+    Only failures count, so that many people logging in from one office address never lock each
+    other out; a success resets nothing, so that an attacker cannot clear the count for an address
+    by logging into an account of their own. The per-(username, IP) limit is the tight one: a
+    stranger guessing a password from elsewhere slows that account down only at the looser
+    per-username limit, and password reset always works.
+    """
+
+    scope = "login"
+
+    def __init__(self, request, username):
+        ip = ratelimit.client_ip(request)
+        name = " ".join(str(username or "").split()).lower()
+        limits = settings.LOGIN_RATE_LIMITS
+        self.rules = [
+            ("username_ip", f"{name}|{ip}" if name and ip else "", *limits["username_ip"]),
+            ("username", name, *limits["username"]),
+            ("ip", ip, *limits["ip"]),
+        ]
+
+    def blocked(self):
+        """The RateLimited for the first spent limit, without counting anything; None if none is spent."""
+        if not getattr(settings, "RATELIMIT_ENABLED", True):
+            return None
+        for kind, value, limit, window in self.rules:
+            if not value:
+                continue
+            start, remaining = ratelimit._window(window)
+            if (cache.get(ratelimit._key(self.scope, kind, value, window, start)) or 0) >= limit:
+                return ratelimit.RateLimited(scope=self.scope, kind=kind, retry_after=remaining)
+        return None
+
+    def failed(self):
+        try:
+            ratelimit.enforce(self.scope, self.rules)
+        except ratelimit.RateLimited:
+            pass  # already at the limit: the next attempt is refused before the password is checked
+
+
+def throttled_message(error):
+    minutes = max(1, math.ceil(error.retry_after / 60))
+    return ngettext(
+        "Too many failed attempts to log in. For your security, logging in is paused: try again in "
+        "about %(minutes)d minute, or reset your password.",
+        "Too many failed attempts to log in. For your security, logging in is paused: try again in "
+        "about %(minutes)d minutes, or reset your password.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+class ThrottledLoginMixin:
+    """For an AuthenticationForm: refuse while a limit is spent (the password is not even checked), count failures."""
+
+    throttled = None
+
+    @sensitive_variables("password")
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username is None or not password or self.request is None:
+            return super().clean()
+        throttle = LoginThrottle(self.request, username)
+        self.throttled = throttle.blocked()
+        if self.throttled is not None:
+            raise ValidationError(throttled_message(self.throttled), code="throttled")
+        try:
+            return super().clean()
+        except ValidationError:
+            if self.user_cache is None:  # a wrong password or unknown name, not e.g. a non-staff user at /admin/
+                throttle.failed()
+            raise
+
+
+class LoginForm(ThrottledLoginMixin, AuthenticationForm):
+    pass
+
+
+class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    pass
+
+
+class ThrottledLoginView(LoginView):
+    """Django's LoginView with LoginForm; a refused attempt answers 429 with Retry-After."""
+
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.throttled is not None:
+            response.status_code = 429
+            response["Retry-After"] = str(form.throttled.retry_after)
+        return response
+
+
+# The admin has its own log-in page: the same counters guard it, so neither is a way around the other.
+admin.site.login_form = AdminLoginForm

@@ -290,3 +290,64 @@ FLAG_RATE_LIMITS = {"account": (10, 60 * 60), "ip": (10, 60 * 60)}
 
 # --- Publishing -----------------------------------------------------------
 PREVIEW_LINK_MAX_AGE = 60 * 60 * 24 * 7  # seconds a shareable article preview link stays valid
+
+# --- Copyright takedowns ---
+# Cases are handled on /copyright/cases/ by this group (and superusers).
+COPYRIGHT_STAFF_GROUP = "Copyright staff"
+# Mail to COPYRIGHT_EMAIL, or to one of these aliases, becomes a takedown case (or a reply on one).
+TAKEDOWN_ADDRESSES = env_list("TAKEDOWN_ADDRESSES")
+# Further intake routes, recipient address -> handler name in submissions/mail_intake.py (e.g. stories by email).
+MAIL_INTAKE_ROUTES = {}
+# Links to these hosts' /articles/<slug>/ pages in a notice are this site's articles (ALLOWED_HOSTS syntax).
+TAKEDOWN_SITE_HOSTS = env_list("TAKEDOWN_SITE_HOSTS") or list(dict.fromkeys(
+    host for host in [*ALLOWED_HOSTS, SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]]
+    if host and host != "*"
+))
+# The copyright mailbox: implicit TLS by default; handled mail is moved to DONE, unreadable mail to QUARANTINE.
+TAKEDOWN_IMAP_SSL = env_bool("TAKEDOWN_IMAP_SSL", True)
+TAKEDOWN_IMAP_STARTTLS = env_bool("TAKEDOWN_IMAP_STARTTLS", False)
+TAKEDOWN_IMAP_CA_FILE = os.environ.get("TAKEDOWN_IMAP_CA_FILE", "")  # a private CA; empty: the system's
+TAKEDOWN_IMAP_DONE_FOLDER = os.environ.get("TAKEDOWN_IMAP_DONE_FOLDER", "Processed")
+TAKEDOWN_IMAP_QUARANTINE_FOLDER = os.environ.get("TAKEDOWN_IMAP_QUARANTINE_FOLDER", "Quarantine")
+# After a counter-notice, the articles come back after this many business days unless the complainant goes to court.
+TAKEDOWN_COUNTER_NOTICE_BUSINESS_DAYS = int(os.environ.get("TAKEDOWN_COUNTER_NOTICE_BUSINESS_DAYS", "10"))
+TAKEDOWN_HOLIDAYS = env_list("TAKEDOWN_HOLIDAYS")  # ISO dates (2026-12-25) that are not business days
+# Repeat-infringer policy: a contributor with this many standing takedowns cannot send new stories.
+TAKEDOWN_REPEAT_INFRINGER_THRESHOLD = int(os.environ.get("TAKEDOWN_REPEAT_INFRINGER_THRESHOLD", "3"))
+TAKEDOWN_REPORT_RATE_LIMITS = {"email": (5, 60 * 60), "ip": (10, 60 * 60)}
+# Automatic emails (acknowledgements) to one address per window; beyond it cases are still opened, silently.
+TAKEDOWN_AUTO_REPLY_LIMIT = (10, 60 * 60)
+
+# --- Security and abuse limits ----------------------------------------------
+# Failed log-ins, counted per (username, IP), per username and per IP; (count, seconds) per fixed
+# window. A successful log-in resets nothing: the windows simply run out. See SECURITY.md.
+LOGIN_RATE_LIMITS = {"username_ip": (5, 15 * 60), "username": (20, 60 * 60), "ip": (50, 60 * 60)}
+NEWSLETTER_RATE_LIMITS = {"email": (3, 60 * 60), "ip": (10, 60 * 60)}
+# Whole request bodies above this are refused (413) before they are read; the proxy in front
+# should refuse them too (nginx: client_max_body_size 16m). Text fields alone are limited by
+# DATA_UPLOAD_MAX_MEMORY_SIZE and images by IMAGE_UPLOAD_MAX_BYTES (both above).
+REQUEST_MAX_BYTES = int(os.environ.get("REQUEST_MAX_BYTES", 16 * 1024 * 1024))
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+# Explains oversized requests before any view (and CSRF) reads the body; needs the session,
+# user and messages middleware above it to render the site's page.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+                  "newsroom.middleware.RequestSizeLimitMiddleware")
+# DEBUG shows settings and tracebacks to whoever triggers an error: it is for a developer's own machine.
+# A deployment names its public hosts; with those, DEBUG on refuses to start (as a missing SECRET_KEY does).
+def _local_host(host):
+    import ipaddress
+
+    name = host.strip("[]").lower()
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return name in {"localhost", "testserver"} or name.endswith((".localhost", ".local", ".test", ".internal"))
+    return address.is_loopback or address.is_private
+
+
+if DEBUG and not all(_local_host(host) for host in ALLOWED_HOSTS):
+    raise ImproperlyConfigured(
+        "DEBUG is on while ALLOWED_HOSTS names public hosts (%s). Production runs with DEBUG=0; "
+        "DEBUG=1 is only for development on local addresses." % ", ".join(ALLOWED_HOSTS)
+    )

@@ -11,7 +11,7 @@ from newsroom import accounts, views
 account_patterns = [
     path("signup/", accounts.signup, name="signup"),
     path("activate/<str:uidb64>/<str:token>/", accounts.activate, name="activate"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", accounts.ThrottledLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password_reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
     path("password_reset/done/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),

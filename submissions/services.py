@@ -84,6 +84,7 @@ def save_draft(*, contributor, data, contact_language, submission=None) -> Submi
 @transaction.atomic
 def send(*, contributor, data, contact_language, submission=None) -> Submission:
     """Save and send for review: a new draft is submitted, a story with requested changes is resubmitted."""
+    check_not_held(contributor=contributor)
     submission = save_draft(contributor=contributor, data=data, contact_language=contact_language, submission=submission)
     if submission.status == Status.CHANGES_REQUESTED:
         moderation.resubmit(submission, by=contributor, note=data.get("note", ""))
@@ -96,6 +97,7 @@ def send(*, contributor, data, contact_language, submission=None) -> Submission:
 @transaction.atomic
 def send_as_guest(*, guest_name, guest_email, data, contact_language, build_uri=None) -> Submission:
     """A guest's story waits, unconfirmed, until the link emailed to them is clicked."""
+    check_not_held(guest_email=guest_email)
     submission = Submission(guest_name=guest_name, guest_email=guest_email.strip().lower())
     _apply(submission, data, contact_language=contact_language)
     moderation.start(submission, guest=True)
@@ -274,11 +276,38 @@ def queue_counts(*, language="", category=None) -> dict:
 
 
 def contributor_strikes(user) -> int:
-    """Upheld copyright takedowns against the contributor's articles (repeat-infringer policy).
+    """Standing copyright takedowns (upheld, counter-noticed or closed) that disabled one of the contributor's
+    articles: the repeat-infringer count. A case whose articles were restored no longer counts."""
+    from submissions import takedowns
 
-    Always 0 until the copyright-takedown work (TakedownCase) lands and fills this in.
+    return takedowns.strikes(user)
+
+
+def check_not_held(*, contributor=None, guest_email="") -> None:
+    """Repeat-infringer policy: at TAKEDOWN_REPEAT_INFRINGER_THRESHOLD standing takedowns, new stories are held.
+
+    Held means refused when sent for review, with this message: drafts are kept and can still be saved, and
+    the copyright team can lift the hold (by restoring or dismissing cases). A guest is held when an account
+    with their address is.
     """
-    return 0
+    from django.contrib.auth import get_user_model
+
+    threshold = settings.TAKEDOWN_REPEAT_INFRINGER_THRESHOLD
+    if threshold <= 0:
+        return
+    if contributor is not None:
+        count = contributor_strikes(contributor)
+    elif guest_email:
+        users = get_user_model().objects.filter(email__iexact=guest_email.strip())
+        count = max((contributor_strikes(user) for user in users[:5]), default=0)
+    else:
+        return
+    if count >= threshold:
+        raise Refused(_(
+            "New stories from this account are on hold: %(count)d copyright notices against your stories have "
+            "been upheld (our repeat-infringer policy holds new submissions from %(threshold)d). Your drafts are "
+            "kept. To discuss it, write to %(email)s."
+        ) % {"count": count, "threshold": threshold, "email": settings.COPYRIGHT_EMAIL})
 
 
 @dataclass

@@ -179,3 +179,67 @@ def flag(*, article=None, reason="inaccurate", note="The date is wrong.", report
     from submissions import services
 
     return services.flag_article(article=article or globals()["article"](), reason=reason, note=note, reporter=reporter)
+
+
+# --- Copyright takedowns -----------------------------------------------------------
+
+NOTICE = {
+    "complainant_name": "Jane Doe",
+    "complainant_organisation": "Lumen Photo Agency",
+    "complainant_address": "221 Baker Street, London NW1 6XE",
+    "complainant_email": "jane.doe@lumen-photo.example.com",
+    "complainant_phone": "+44 20 7946 0958",
+    "work_description": "The photograph “Harbour Bridge at Dawn” by Min-ji Park, https://lumen-photo.example.com/dawn",
+    "good_faith_statement": True,
+    "accuracy_statement": True,
+    "signature": "Jane Doe",
+}
+
+
+def copyright_staff(*, username=None, **fields):
+    fields.setdefault("is_staff", True)
+    return user(username=username, groups=["Copyright staff"], **fields)
+
+
+def takedown_case(*, status="received", articles=(), by=None, reference=None, source="web", language="en",
+                  missing=(), reason="The photograph is used without a licence.", **fields):
+    """A takedown case driven through the real workflow (submissions/takedowns.py) to `status`.
+
+    `articles` are linked; `by` is the copyright staff member who decides (made when needed).
+    `reference` (e.g. "TD-2026-00042") renames the case after it is opened, for tests about references.
+    """
+    from submissions import takedowns
+    from submissions.models import TakedownCase
+
+    data = {**NOTICE, **fields}
+    case = takedowns.open_case(source=source, language=language, links=[(a, a.get_absolute_url()) for a in articles],
+                               reported_urls=[a.get_absolute_url() for a in articles], missing=missing, **data)
+    if reference:
+        year, number = int(reference.split("-")[1]), int(reference.split("-")[2])
+        TakedownCase.objects.filter(pk=case.pk).update(reference=reference, year=year, number=number)
+        case.refresh_from_db()
+    if status == "received" or (status == "needs_info" and missing):
+        return _reload(case)
+    by = by or copyright_staff()
+    if status == "needs_info":
+        takedowns.request_info(case, by=by, message="Please send the registration number.")
+        return _reload(case)
+    if status == "dismissed":
+        takedowns.dismiss(case, by=by, reason=reason)
+        return _reload(case)
+    takedowns.start_review(case, by=by)
+    if status == "under_review":
+        return _reload(case)
+    takedowns.uphold(case, by=by, reason=reason)
+    if status == "upheld":
+        return _reload(case)
+    if status == "counter_noticed":
+        takedowns.record_counter_notice(case, by=by, text="The photo is mine: I took it myself.")
+        return _reload(case)
+    if status == "restored":
+        takedowns.restore(case, by=by, reason="The complainant withdrew the notice.")
+    elif status == "closed":
+        takedowns.close(case, by=by, reason="No counter-notice.")
+    else:
+        raise ValueError(status)
+    return _reload(case)

@@ -15,11 +15,10 @@ register = template.Library()
 def disclaimer(item):
     """A disclaimer's stored, sanitized HTML in the reader's language, with its links filled in."""
     language = get_language()
-    report_prefix = "" if language == settings.LANGUAGE_CODE else f"/{language}"
     html = item.html_for(language)
     for placeholder, value in {
         "{copyright_email}": settings.COPYRIGHT_EMAIL,
-        "{report_url}": f"{report_prefix}/copyright/report/",
+        "{report_url}": reverse("submissions:copyright_report"),
         "{guidelines_url}": reverse("articles:page", kwargs={"slug": Page.Slug.GUIDELINES}),
     }.items():
         html = html.replace(placeholder, escape(value))
