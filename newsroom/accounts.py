@@ -42,7 +42,7 @@ activation_tokens = ActivationTokenGenerator()
 
 
 @transaction.atomic
-def register(*, username, email, display_name, password, language):
+def register(*, username, email, display_name, password):
     user = User.objects.create_user(username=username, email=email, password=password, is_active=False)
     AuthorProfile.objects.create(user=user, display_name=display_name)
     return user
@@ -77,7 +77,6 @@ def signup(request):
         user = register(
             username=form.cleaned_data["username"], email=form.cleaned_data["email"],
             display_name=form.cleaned_data["display_name"], password=form.cleaned_data["password1"],
-            language=get_language(),
         )
         send_activation(request, user)
         return render(request, "registration/signup_done.html", {"email": user.email})
