@@ -23,8 +23,11 @@ from django.urls import Resolver404, resolve
 from django.utils.translation import get_language
 
 VERSION_KEY = "public-pages:version"
-CSRF_FIELD = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
-PLACEHOLDER = b"__CSRF_TOKEN__"
+CSRF_FIELD = re.compile(rb'(<input type="hidden" name="csrfmiddlewaretoken" value=")[^"]*(")')
+# Unguessable, so a story cannot contain it and have a reader's token written into its text;
+# and it is only ever replaced inside the CSRF input itself.
+PLACEHOLDER = hashlib.sha256(f"csrf-placeholder:{settings.SECRET_KEY}".encode()).hexdigest().encode()
+CACHED_CSRF_FIELD = re.compile(rb'(<input type="hidden" name="csrfmiddlewaretoken" value=")' + PLACEHOLDER + rb'(")')
 CACHEABLE_STATUS = {200, 404, 410, 451}
 
 
@@ -85,7 +88,8 @@ class PublicPageCacheMiddleware:
         if cached is not None:
             response = cached
             if PLACEHOLDER in response.content:
-                response.content = response.content.replace(PLACEHOLDER, get_token(request).encode())
+                token = get_token(request).encode()
+                response.content = CACHED_CSRF_FIELD.sub(rb"\g<1>" + token + rb"\g<2>", response.content)
             response["X-Cache"] = "hit"
             return response
         response = self.get_response(request)
@@ -107,7 +111,7 @@ class PublicPageCacheMiddleware:
     @staticmethod
     def _store(key, response):
         copy = type(response)(
-            CSRF_FIELD.sub(rb"\1" + PLACEHOLDER + rb"\2", response.content),
+            CSRF_FIELD.sub(rb"\g<1>" + PLACEHOLDER + rb"\g<2>", response.content),
             status=response.status_code,
         )
         for header, value in response.items():
