@@ -214,8 +214,27 @@ class ImmutableError(Exception):
     pass
 
 
-class Revision(models.Model):
+class AppendOnly(models.Model):
+    """A record that is written once: saving it again or deleting it raises ImmutableError."""
+
+    immutable_message = "This record is append-only."
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableError(self.immutable_message)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableError(self.immutable_message)
+
+
+class Revision(AppendOnly):
     """The content of a submission as it was sent for review. Never changes once written."""
+
+    immutable_message = "Revisions are immutable; send a new one instead."
 
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="revisions")
     number = models.PositiveIntegerField(_("revision"))
@@ -240,13 +259,6 @@ class Revision(models.Model):
     def __str__(self):
         return f"{self.submission_id} r{self.number}"
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ImmutableError("Revisions are immutable; send a new one instead.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ImmutableError("Revisions are never deleted.")
 
     @property
     def tag_list(self):
@@ -257,8 +269,10 @@ class Revision(models.Model):
         return [line.strip() for line in self.sources.splitlines() if line.strip()]
 
 
-class ModerationEvent(models.Model):
+class ModerationEvent(AppendOnly):
     """Append-only log: who moved which submission from what to what, when and why."""
+
+    immutable_message = "The moderation log is append-only."
 
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="events")
     revision = models.ForeignKey(Revision, on_delete=models.PROTECT, null=True, blank=True, related_name="events")
@@ -280,13 +294,6 @@ class ModerationEvent(models.Model):
     def __str__(self):
         return f"#{self.submission_id}: {self.from_status or '∅'} → {self.to_status}"
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ImmutableError("The moderation log is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ImmutableError("The moderation log is append-only.")
 
 
 class Flag(models.Model):
@@ -474,8 +481,10 @@ def _no_raw():
     return b""
 
 
-class TakedownMessage(models.Model):
+class TakedownMessage(AppendOnly):
     """One email on a case, in or out. An incoming one keeps its raw bytes (attachments included).
+
+    immutable_message = "Messages on a case are kept as they arrived or were sent."
 
     The Message-ID is unique: the database, not the intake's reading, makes intake idempotent.
     """
@@ -516,17 +525,12 @@ class TakedownMessage(models.Model):
     def __str__(self):
         return self.subject or self.message_id
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ImmutableError("Messages on a case are kept as they arrived or were sent.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ImmutableError("Messages on a case are never deleted.")
 
 
-class TakedownEvent(models.Model):
+class TakedownEvent(AppendOnly):
     """Append-only log of a case: status moves, emails, notes, court action. Never edited or deleted."""
+
+    immutable_message = "The takedown log is append-only."
 
     class Kind(models.TextChoices):
         STATUS = "status", _("Status change")
@@ -562,13 +566,6 @@ class TakedownEvent(models.Model):
             return f"{self.case_id}: {self.from_status or '∅'} → {self.to_status}"
         return f"{self.case_id}: {self.kind}"
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ImmutableError("The takedown log is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ImmutableError("The takedown log is append-only.")
 
 
 class CounterNotice(models.Model):
