@@ -28,8 +28,9 @@ def test_front_page_to_article_to_korean_to_newsletter_to_cookie_choice(page, li
     expect(page.locator(".cover-caption")).to_contain_text("computer-generated art")
     expect(page.locator(".disclaimers")).to_contain_text("Submission Rules and Guidelines")
     expect(page.locator(".related")).to_contain_text("Night market returns")
-    natural_width = page.locator(".story-cover img").evaluate("img => img.naturalWidth")
-    assert natural_width > 0, "the cover image loads"
+    # The cover image actually loads (waits for the download, which may finish after the page's load event).
+    page.wait_for_function("() => { const img = document.querySelector('.story-cover img');"
+                           " return img && img.complete && img.naturalWidth > 0; }", timeout=10_000)
     page.screenshot(path=f"{artifacts_dir}/article-desktop.png", full_page=True)
 
     page.get_by_role("link", name="한국어").click()
