@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -105,11 +105,20 @@ class ArticleQuerySet(models.QuerySet):
         public_cache.invalidate()
         return rows
 
-    def published(self):
+    @staticmethod
+    def _public():
         """The only definition of what readers may see."""
         # Now() is evaluated by the database, so the SQL is the same on every request
         # (articles/pagination.py caches counts by query).
-        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=Now())
+        return Q(status=Article.Status.PUBLISHED, published_at__lte=Now())
+
+    def published(self):
+        return self.filter(self._public())
+
+    def hidden(self):
+        """What readers may not see. Among ids already in hand, SQLite keeps to the primary key for this
+        (an equality on status, as in published(), would tempt it onto the status index)."""
+        return self.exclude(self._public())
 
     def for_cards(self):
         """What a listing card shows, in a fixed number of queries."""

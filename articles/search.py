@@ -10,6 +10,9 @@ stored tsvector on PostgreSQL (migration 0002).
 
 Cost is bounded whatever the archive size: only the newest CANDIDATES matches
 are ranked (relevance first, then date), which for news is what readers want.
+A word matches whole words first; words that merely start with it (repair ->
+repairs) are looked up only when whole words leave the window unfilled, since
+a prefix match of a common word costs several times more.
 """
 
 import re
@@ -20,7 +23,7 @@ HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
 TOKEN = re.compile(r"[\uac00-\ud7a3]+|[^\W_]+", re.UNICODE)
 MAX_QUERY_TERMS = 12
 MAX_QUERY_LENGTH = 200
-CANDIDATES = 2000
+CANDIDATES = 1000
 
 
 def _hangul_terms(run):
@@ -52,24 +55,26 @@ def query_terms(query):
     return terms[:MAX_QUERY_TERMS]
 
 
-def _fts5_expression(terms):
+def _fts5_expression(terms, prefix):
+    star = "*" if prefix else ""
     parts = []
     for kind, tokens in terms:
-        parts.append('"' + " ".join(tokens) + '"' if kind == "hangul" else f'"{tokens[0]}"*')
+        parts.append('"' + " ".join(tokens) + '"' if kind == "hangul" else f'"{tokens[0]}"{star}')
     return " AND ".join(parts)
 
 
-def _tsquery_expression(terms):
+def _tsquery_expression(terms, prefix):
+    star = ":*" if prefix else ""
     parts = []
     for kind, tokens in terms:
         if kind == "hangul":
             parts.append("(" + " <-> ".join(f"'{t}'" for t in tokens) + ")")
         else:
-            parts.append(f"'{tokens[0]}':*")
+            parts.append(f"'{tokens[0]}'{star}")
     return " & ".join(parts)
 
 
-def _ranked_candidate_ids(table, terms):
+def _ranked_candidate_ids(table, terms, *, prefix):
     """Ids of the newest CANDIDATES matches, best match first.
 
     Tokens contain only letters and digits (see TOKEN), so the match expression
@@ -81,22 +86,26 @@ def _ranked_candidate_ids(table, terms):
                 f"SELECT id FROM (SELECT id, published_at, ts_rank_cd(search_vector, q) AS rank "
                 f"FROM {table}, to_tsquery('simple', %s) q WHERE search_vector @@ q "
                 f"ORDER BY id DESC LIMIT %s) candidates ORDER BY rank DESC, published_at DESC, id DESC",
-                [_tsquery_expression(terms), CANDIDATES],
+                [_tsquery_expression(terms, prefix), CANDIDATES],
             )
         else:
             cursor.execute(
                 f"SELECT rowid FROM (SELECT rowid, bm25({table}_fts) AS rank FROM {table}_fts "
                 f"WHERE {table}_fts MATCH %s ORDER BY rowid DESC LIMIT %s) ORDER BY rank, rowid DESC",
-                [_fts5_expression(terms), CANDIDATES],
+                [_fts5_expression(terms, prefix), CANDIDATES],
             )
         return [row[0] for row in cursor.fetchall()]
 
 
 class RankedResults:
-    """A ranked list of article ids that a Paginator pages through, loading only the page shown."""
+    """A ranked list of article ids that a Paginator pages through, loading only the page shown.
 
-    def __init__(self, queryset, ids):
-        self.queryset = queryset
+    `cards` loads the page by primary key alone: the ids are already known to be public, and
+    repeating the published filter would tempt SQLite's planner off the primary key.
+    """
+
+    def __init__(self, cards, ids):
+        self.cards = cards
         self.ids = ids
 
     def count(self):
@@ -107,20 +116,27 @@ class RankedResults:
 
     def __getitem__(self, index):
         ids = self.ids[index] if isinstance(index, slice) else [self.ids[index]]
-        by_id = {article.pk: article for article in self.queryset.filter(pk__in=ids)}
+        by_id = {article.pk: article for article in self.cards.filter(pk__in=ids)}
         page = [by_id[pk] for pk in ids if pk in by_id]
         return page if isinstance(index, slice) else page[0]
 
 
-def search(queryset, query):
-    """Articles of `queryset` (e.g. published ones) matching `query`, best match first."""
+def search(cards, query):
+    """Public articles matching `query`, best match first; `cards` (a queryset) loads the page shown."""
+    from articles.models import Article
+
     terms = query_terms(query)
     if not terms:
-        return RankedResults(queryset, [])
-    candidates = _ranked_candidate_ids(queryset.model._meta.db_table, terms)
-    # The queryset decides what may be shown (Article.objects.published()); ids keep the rank order.
-    allowed = set(queryset.filter(pk__in=candidates).values_list("pk", flat=True))
-    return RankedResults(queryset, [pk for pk in candidates if pk in allowed])
+        return RankedResults(cards, [])
+    table = Article._meta.db_table
+    candidates = _ranked_candidate_ids(table, terms, prefix=False)
+    if len(candidates) < CANDIDATES:
+        # Whole words did not fill the window, so words that merely start with the query count too
+        # (repair finds repairs). A prefix match is far costlier for a common word, and when whole
+        # words already fill the window the longer words could only take places among the oldest.
+        candidates = _ranked_candidate_ids(table, terms, prefix=True)
+    hidden = set(Article.objects.hidden().filter(pk__in=candidates).values_list("pk", flat=True))
+    return RankedResults(cards, [pk for pk in candidates if pk not in hidden])
 
 
 SQLITE_TRIGGERS = {

@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers
@@ -12,9 +11,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from articles import newsletter, pagination, publishing, search as search_index
 from articles.forms import NewsletterForm, SearchForm
-from articles.models import Article, AuthorProfile, Category, Disclaimer, Language, Page, SlugRedirect, Tag
+from articles.models import Article, AuthorProfile, Category, Language, Page, SlugRedirect, Tag
+from articles.story import Story
 
-RELATED_COUNT = 4
 FEATURED_COUNT = 4
 
 
@@ -46,51 +45,13 @@ def home(request):
     })
 
 
-RELATED_CANDIDATES = 100
-
-
-def _related(article, tag_ids):
-    """Same tags first (most shared, then newest), then the same category; never itself, never unpublished.
-
-    Only the newest RELATED_CANDIDATES sharing a tag are ranked, so the cost stays flat as tags grow.
-    """
-    others = Article.objects.published().exclude(pk=article.pk)
-    candidates = list(
-        others.filter(tags__in=tag_ids).order_by("-published_at", "-id").values_list("pk", flat=True)[:RELATED_CANDIDATES]
-    ) if tag_ids else []
-    related = list(
-        _public_cards().filter(pk__in=candidates)
-        .annotate(shared_tags=Count("tags", filter=Q(tags__in=tag_ids), distinct=True))
-        .order_by("-shared_tags", "-published_at", "-id")[:RELATED_COUNT]
-    ) if candidates else []
-    if len(related) < RELATED_COUNT:
-        related += list(
-            _public_cards().filter(category_id=article.category_id).exclude(pk=article.pk)
-            .exclude(pk__in=[a.pk for a in related]).latest()[: RELATED_COUNT - len(related)]
-        )
-    return related
-
-
 def _story_queryset():
-    return Article.objects.select_related("category", "author__profile").prefetch_related(
-        "tags", Prefetch("disclaimers", queryset=Disclaimer.objects.order_by("position", "id"))
-    )
+    return Article.objects.select_related("category", "author__profile")
 
 
 def _story_context(article):
     """What the article page shows; previews render the very same."""
-    tags = list(article.tags.all())
-    disclaimers = list(article.disclaimers.all())
-    generated = article.cover_source == Article.CoverSource.GENERATED
-    return {
-        "article": article,
-        "tags": tags,
-        # The cover-art note is the caption of generated art; an uploaded cover gets its own caption.
-        "cover_note": next((d for d in disclaimers if d.kind == Disclaimer.Kind.COVER_ART), None) if generated else None,
-        "disclaimers": [d for d in disclaimers if d.kind != Disclaimer.Kind.COVER_ART],
-        "related": _related(article, [tag.pk for tag in tags]),
-        "newsletter_form": NewsletterForm(),
-    }
+    return {"article": article, "story": Story(article), "newsletter_form": NewsletterForm()}
 
 
 @require_GET
@@ -194,7 +155,7 @@ def search(request):
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
     page_obj = None
     if query:
-        page_obj = _paginate(request, search_index.search(_public_cards(), query))
+        page_obj = _paginate(request, search_index.search(Article.objects.for_cards(), query))
     return render(request, "articles/search.html", {"form": form, "query": query, "page_obj": page_obj})
 
 

@@ -4,8 +4,9 @@
     .venv/bin/python bench/run.py --articles 100000 [--postgres] [--duration 10] [--connections 32]
 
 Each page is measured side by side with /healthz (the framework's floor) in the same run,
-once with the anonymous page cache on and once with it off. Results are printed as a
-table and written to bench/results.json.
+three times: with the anonymous page cache (what anonymous readers get), with fragments only
+(page cache off: what signed-in readers get) and with nothing cached (the cold path, e.g. the
+first reader after a change). Results are printed as a table and written to bench/results.json.
 """
 
 import argparse
@@ -32,12 +33,13 @@ def free_port():
         return s.getsockname()[1]
 
 
-def environment(args, cache_seconds):
+def environment(args, page_seconds, fragment_seconds):
     env = {
         **os.environ,
         "DEBUG": "0", "SECRET_KEY": "bench-" + "x" * 50, "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0", "MEDIA_ROOT": str(WORK / "media"), "STATIC_ROOT": str(WORK / "static"),
-        "PUBLIC_CACHE_SECONDS": str(cache_seconds), "LOG_LEVEL": "WARNING",
+        "PUBLIC_CACHE_SECONDS": str(page_seconds), "FRAGMENT_CACHE_SECONDS": str(fragment_seconds),
+        "LOG_LEVEL": "WARNING",
         "DATABASE_URL": args.database_url or f"sqlite:///{WORK / f'bench-{args.articles}.sqlite3'}",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
@@ -85,7 +87,7 @@ def main():
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: sudo apt-get install wrk (make bench installs it)")
     WORK.mkdir(exist_ok=True)
-    env = environment(args, cache_seconds=600)
+    env = environment(args, page_seconds=600, fragment_seconds=600)
     manage(env, "migrate", "--no-input", "-v0")
     manage(env, "collectstatic", "--no-input", "-v0")
     subprocess.run([PYTHON, str(ROOT / "bench" / "seed.py"), str(args.articles)], cwd=ROOT, env=env, check=True)
@@ -103,9 +105,10 @@ def main():
     results = {"machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cores, {platform.python_version()}",
                "articles": args.articles, "database": env["DATABASE_URL"].split(":")[0],
                "connections": args.connections, "duration_s": args.duration, "runs": {}}
-    for label, cache_seconds in (("cached", 600), ("uncached", 0)):
+    modes = (("page cache", 600, 600), ("fragments", 0, 600), ("no cache", 0, 0))
+    for label, page_seconds, fragment_seconds in modes:
         port = free_port()
-        server = serve(environment(args, cache_seconds), port)
+        server = serve(environment(args, page_seconds, fragment_seconds), port)
         try:
             run = {}
             for name, path in pages.items():

@@ -27,7 +27,7 @@ CSRF_FIELD = re.compile(rb'(<input type="hidden" name="csrfmiddlewaretoken" valu
 # Unguessable, so a story cannot contain it and have a reader's token written into its text;
 # and it is only ever replaced inside the CSRF input itself.
 PLACEHOLDER = hashlib.sha256(f"csrf-placeholder:{settings.SECRET_KEY}".encode()).hexdigest().encode()
-CACHED_CSRF_FIELD = re.compile(rb'(<input type="hidden" name="csrfmiddlewaretoken" value=")' + PLACEHOLDER + rb'(")')
+CACHED_CSRF_FIELD = b'<input type="hidden" name="csrfmiddlewaretoken" value="' + PLACEHOLDER + b'"'
 CACHEABLE_STATUS = {200, 404, 410, 451}
 
 
@@ -50,6 +50,19 @@ def _bump():
 def invalidate():
     """Make every cached public page stale once the current transaction commits."""
     transaction.on_commit(_bump)
+
+
+def fragment_key(request, name, parts):
+    """A template fragment's key: its name and parts, the content version, language and site address."""
+    # One version per request, however many fragments the page has.
+    current = getattr(request, "_content_version", None) if request else None
+    if current is None:
+        current = version()
+        if request is not None:
+            request._content_version = current
+    site = f"{request.scheme}://{request.get_host()}" if request else ""
+    digest = hashlib.sha256("|".join([site, *map(str, parts)]).encode()).hexdigest()
+    return f"fragment:{current}:{get_language()}:{name}:{digest}"
 
 
 def _cacheable_view(request):
@@ -88,8 +101,8 @@ class PublicPageCacheMiddleware:
         if cached is not None:
             response = cached
             if PLACEHOLDER in response.content:
-                token = get_token(request).encode()
-                response.content = CACHED_CSRF_FIELD.sub(rb"\g<1>" + token + rb"\g<2>", response.content)
+                field = CACHED_CSRF_FIELD.replace(PLACEHOLDER, get_token(request).encode())
+                response.content = response.content.replace(CACHED_CSRF_FIELD, field)
             response["X-Cache"] = "hit"
             return response
         response = self.get_response(request)

@@ -29,11 +29,14 @@ def _english_by_default():
 
 @pytest.fixture(autouse=True)
 def _clear_cache(settings):
-    """A clean cache per test; the page cache is off unless a test turns it on (tests/newsroom/test_public_cache.py)."""
+    """A clean cache per test. The page and fragment caches are off unless a test turns them on
+    (tests/newsroom/test_public_cache.py, test_fragment_cache.py): tests run inside a transaction
+    that never commits, so the version bump that keeps cached copies fresh never happens."""
     from django.core.cache import cache
 
     cache.clear()
     settings.PUBLIC_CACHE_SECONDS = 0
+    settings.FRAGMENT_CACHE_SECONDS = 0
 
 
 DATA_MIGRATIONS = ["articles.migrations.0003_default_disclaimers_and_pages", "articles.migrations.0005_staff_groups"]

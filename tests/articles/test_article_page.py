@@ -104,7 +104,7 @@ def test_related_articles_prefer_shared_tags_and_skip_self_and_unpublished(clien
     factories.article(title="Unpublished relative", tags=["cycling"], status=Article.Status.DRAFT, category=category)
     factories.article(title="Disabled relative", tags=["cycling"], status=Article.Status.DISABLED, category=category)
 
-    related = client.get(main.get_absolute_url()).context["related"]
+    related = client.get(main.get_absolute_url()).context["story"].related
 
     assert [a.title for a in related] == [two_tags.title, one_tag.title, same_section.title]
 

@@ -91,4 +91,17 @@ def test_lost_sqlite_triggers_are_restored_after_migrate(stories):
 
     search.ensure_sqlite_index()
 
-    assert [a.title for a in search.search(Article.objects.published(), "trigger")[:5]] == ["Written while the trigger was gone"]
+    assert [a.title for a in search.search(Article.objects.all(), "trigger")[:5]] == ["Written while the trigger was gone"]
+
+
+def test_longer_words_match_unless_whole_words_fill_the_ranked_window(client, monkeypatch, category, author):
+    monkeypatch.setattr(search, "CANDIDATES", 2)
+    votes = factories.article(title="Council votes on ferries", category=category, author=author)
+    meets = factories.article(title="Council meets at night", category=category, author=author)
+    factories.article(title="Councillors resign", body="Two resign.", category=category, author=author)
+
+    common = client.get("/search/", {"q": "council"}).context["page_obj"]
+    rare = client.get("/search/", {"q": "councillor"}).context["page_obj"]
+
+    assert set(common.object_list) == {votes, meets}
+    assert [a.title for a in rare.object_list] == ["Councillors resign"]

@@ -14,6 +14,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def page_cache(settings):
     settings.PUBLIC_CACHE_SECONDS = 600
+    settings.FRAGMENT_CACHE_SECONDS = 600
 
 
 def get(client, url):

@@ -1,0 +1,61 @@
+"""What an article page shows around the article itself.
+
+Each part is read from the database only when a template asks for it, so a page whose
+story fragment comes from the cache ({% fragment %}) costs one query for the article.
+Previews render the very same parts.
+"""
+
+from django.db.models import Count, Q
+from django.utils.functional import cached_property
+
+from articles.models import Article, Disclaimer
+
+RELATED_COUNT = 4
+# Only the newest candidates sharing a tag are ranked, so the cost stays flat as tags grow.
+RELATED_CANDIDATES = 100
+
+
+class Story:
+    def __init__(self, article):
+        self.article = article
+
+    @cached_property
+    def tags(self):
+        return list(self.article.tags.all())
+
+    @cached_property
+    def _disclaimers(self):
+        return list(self.article.disclaimers.order_by("position", "id"))
+
+    @cached_property
+    def cover_note(self):
+        """The cover-art note is the caption of generated art; an uploaded cover gets its own caption."""
+        if self.article.cover_source != Article.CoverSource.GENERATED:
+            return None
+        return next((d for d in self._disclaimers if d.kind == Disclaimer.Kind.COVER_ART), None)
+
+    @cached_property
+    def disclaimers(self):
+        return [d for d in self._disclaimers if d.kind != Disclaimer.Kind.COVER_ART]
+
+    @cached_property
+    def related(self):
+        """Same tags first (most shared, then newest), then the same category; never itself, never unpublished."""
+        article = self.article
+        tag_ids = [tag.pk for tag in self.tags]
+        others = Article.objects.published().exclude(pk=article.pk)
+        candidates = list(
+            others.filter(tags__in=tag_ids).order_by("-published_at", "-id").values_list("pk", flat=True)[:RELATED_CANDIDATES]
+        ) if tag_ids else []
+        # The candidates are public already: load them by primary key alone (see articles/pagination.py).
+        related = list(
+            Article.objects.for_cards().filter(pk__in=candidates)
+            .annotate(shared_tags=Count("tags", filter=Q(tags__in=tag_ids), distinct=True))
+            .order_by("-shared_tags", "-published_at", "-id")[:RELATED_COUNT]
+        ) if candidates else []
+        if len(related) < RELATED_COUNT:
+            related += list(
+                others.for_cards().filter(category_id=article.category_id)
+                .exclude(pk__in=[a.pk for a in related]).latest()[: RELATED_COUNT - len(related)]
+            )
+        return related

@@ -1,0 +1,173 @@
+"""Story, card and page-frame fragments come from the cache for every reader, and every change shows at once.
+
+Signed-in readers bypass the whole-page cache, so they are the readers who see fragments on their own.
+"""
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from articles import publishing
+from articles.models import AuthorProfile, Disclaimer, Tag
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fragments_only(settings):
+    settings.PUBLIC_CACHE_SECONDS = 0
+    settings.FRAGMENT_CACHE_SECONDS = 600
+
+
+@pytest.fixture
+def reader(client):
+    client.force_login(factories.user(username="reader"))
+    return client
+
+
+def main_part(html):
+    """What the page shows between the masthead and the newsletter form (whose CSRF token differs each time)."""
+    return html.split("<main")[1].split('class="newsletter-form"')[0]
+
+
+def sql_of(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    return response, [q["sql"] for q in queries.captured_queries]
+
+
+def test_a_cached_story_costs_no_queries_for_tags_disclaimers_or_related(reader, category, author):
+    story = factories.article(title="Ferry timetable changes", category=category, author=author, tags=["ferries"])
+    factories.article(title="Ferry fares rise", category=category, author=author, tags=["ferries"])
+    first, first_sql = sql_of(reader, story.get_absolute_url())
+
+    second, second_sql = sql_of(reader, story.get_absolute_url())
+
+    assert any('FROM "articles_tag"' in sql for sql in first_sql)
+    # Only the article itself (and the signed-in reader's session, user and roles) is read again: tags,
+    # disclaimers, related stories and the section menu all come with the cached fragments.
+    article_reads = [sql for sql in second_sql if '"articles_' in sql]
+    assert len(article_reads) == 1 and article_reads[0].startswith('SELECT "articles_article"."id"')
+    assert len(second_sql) <= len(first_sql) - 4
+    assert main_part(second.content.decode()) == main_part(first.content.decode())
+    assert "Ferry fares rise" in main_part(second.content.decode())  # "You may also like" is in the fragment
+
+
+def test_listing_cards_are_rendered_once(reader, category, author):
+    for i in range(3):
+        factories.article(title=f"Market day {i}", category=category, author=author)
+    first = reader.get("/").content.decode()
+
+    second = reader.get("/").content.decode()
+
+    assert main_part(second) == main_part(first) and "Market day 2" in main_part(second)
+
+
+@pytest.mark.parametrize("change", [
+    "edit", "withdraw", "disable", "restore", "new_article", "category", "tag", "author", "disclaimer",
+])
+def test_changes_show_at_once_in_cached_fragments(reader, category, author, django_capture_on_commit_callbacks, change):
+    article = factories.article(title="Original headline", category=category, author=author, tags=["port"])
+    neighbour = factories.article(title="Neighbour story", category=category, author=author, tags=["port"])
+    if change == "restore":
+        article = publishing.disable(article, by=None, reason="notice")
+    pages = ["/", article.get_absolute_url(), neighbour.get_absolute_url(), category.get_absolute_url(),
+             "/tag/port/", "/search/?q=original"]
+    for url in pages:
+        reader.get(url)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        if change == "edit":
+            article.title = "Corrected headline"
+            article.save()
+        elif change == "withdraw":
+            publishing.withdraw(article, by=None, reason="author asked")
+        elif change == "disable":
+            publishing.disable(article, by=None, reason="notice")
+        elif change == "restore":
+            publishing.restore(article, by=None, reason="counter-notice")
+        elif change == "new_article":
+            factories.article(title="Breaking development", category=category, author=author, tags=["port"])
+        elif change == "category":
+            category.name = "Waterfront"
+            category.save()
+        elif change == "tag":
+            tag = Tag.objects.get(slug="port")
+            tag.name = "harbour works"
+            tag.save()
+        elif change == "author":
+            profile = AuthorProfile.objects.get(user=author)
+            profile.display_name = "Wendy W. Writer"
+            profile.save()
+        elif change == "disclaimer":
+            disclaimer = Disclaimer.objects.get(kind="opinion")
+            disclaimer.text_en = "Views here belong to the writer alone."
+            disclaimer.save()
+
+    story = reader.get(article.get_absolute_url())
+    # The headline as shown in a heading or a link (the factory's body and summary repeat the title).
+    headline = "Original headline</"
+    html = {url: reader.get(url).content.decode() for url in pages}
+    story_html, neighbour_html = html[article.get_absolute_url()], html[neighbour.get_absolute_url()]
+    if change == "edit":
+        assert "Corrected headline" in story_html and "Corrected headline" in neighbour_html  # "You may also like"
+        assert [url for url, page in html.items() if headline in page] == []
+    elif change in ("withdraw", "disable"):
+        assert story.status_code == (410 if change == "withdraw" else 451)
+        assert headline not in html["/"] and headline not in neighbour_html
+        assert headline not in html["/search/?q=original"]
+    elif change == "restore":
+        assert story.status_code == 200 and headline in html["/"] and headline in neighbour_html
+    elif change == "new_article":
+        assert "Breaking development" in html["/"] and "Breaking development" in html["/tag/port/"]
+    elif change == "category":
+        assert all("Waterfront" in html[url] for url in ("/", article.get_absolute_url(), "/tag/port/"))
+    elif change == "tag":
+        assert "#harbour works" in story_html
+    elif change == "author":
+        assert "Wendy W. Writer" in story_html and "Wendy W. Writer" in html["/"]
+    elif change == "disclaimer":
+        assert "Views here belong to the writer alone." in story_html
+
+
+def test_fragments_carry_nothing_personal(reader, article):
+    reader.get(article.get_absolute_url())
+    reader.get("/")
+
+    for url in (article.get_absolute_url(), "/"):
+        html = Client().get(url).content.decode()
+        assert ">reader<" not in html and "Log out" not in html and "Log in" in html
+
+
+def test_each_language_and_site_address_has_its_own_fragments(client, article, settings):
+    settings.ALLOWED_HOSTS = ["news.example.org", "www.news.example.org", "testserver"]
+    english = client.get(article.get_absolute_url(), HTTP_HOST="news.example.org").content.decode()
+
+    korean = client.get(f"/ko{article.get_absolute_url()}", HTTP_HOST="news.example.org").content.decode()
+    other_host = client.get(article.get_absolute_url(), HTTP_HOST="www.news.example.org").content.decode()
+
+    assert "author&#x27;s own" in english or "author's own" in english
+    assert "필자 개인의 것" in korean and "author's own" not in korean
+    assert 'href="http://www.news.example.org/articles/' in other_host
+    assert 'href="http://news.example.org/articles/' not in other_host
+
+
+def test_the_search_box_keeps_each_query(client, article):
+    client.get("/search/", {"q": "harbour"})
+
+    html = client.get("/search/", {"q": "bridge"}).content.decode()
+
+    assert 'value="bridge"' in html and 'value="harbour"' not in html
+
+
+def test_turned_off_nothing_is_stored(client, article, settings):
+    from django.core.cache import cache
+
+    settings.FRAGMENT_CACHE_SECONDS = 0
+    cache.clear()
+
+    client.get(article.get_absolute_url())
+
+    assert not [key for key in cache._cache if "fragment:" in key]
