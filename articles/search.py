@@ -23,7 +23,7 @@ HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
 TOKEN = re.compile(r"[\uac00-\ud7a3]+|[^\W_]+", re.UNICODE)
 MAX_QUERY_TERMS = 12
 MAX_QUERY_LENGTH = 200
-CANDIDATES = 1000
+CANDIDATES = 500
 
 
 def _hangul_terms(run):
@@ -104,9 +104,11 @@ class RankedResults:
     repeating the published filter would tempt SQLite's planner off the primary key.
     """
 
-    def __init__(self, cards, ids):
+    def __init__(self, cards, ids, *, capped=False):
         self.cards = cards
         self.ids = ids
+        # More stories match than were ranked: the count is a floor, and readers are told so.
+        self.capped = capped
 
     def count(self):
         return len(self.ids)
@@ -136,7 +138,7 @@ def search(cards, query):
         # words already fill the window the longer words could only take places among the oldest.
         candidates = _ranked_candidate_ids(table, terms, prefix=True)
     hidden = set(Article.objects.hidden().filter(pk__in=candidates).values_list("pk", flat=True))
-    return RankedResults(cards, [pk for pk in candidates if pk not in hidden])
+    return RankedResults(cards, [pk for pk in candidates if pk not in hidden], capped=len(candidates) == CANDIDATES)
 
 
 SQLITE_TRIGGERS = {

@@ -11,6 +11,7 @@ Pages carry CSRF tokens (newsletter and consent forms); a cached copy stores a
 placeholder and each reader gets a fresh token of their own when it is served.
 """
 
+import functools
 import hashlib
 import re
 import time
@@ -66,11 +67,18 @@ def fragment_key(request, name, parts):
 
 
 def _cacheable_view(request):
+    return _view_name(settings.ROOT_URLCONF, request.path_info) in settings.PUBLIC_CACHE_VIEWS
+
+
+@functools.lru_cache(maxsize=4096)
+def _view_name(urlconf, path):
+    """The view a path resolves to, remembered: every anonymous request asks, hits included.
+    (The path alone decides, language prefix included: LocaleMiddleware has activated its language.)"""
     try:
-        match = resolve(request.path_info)
+        match = resolve(path, urlconf)
     except Resolver404:
-        return False
-    return f"{match.namespace}:{match.url_name}" in settings.PUBLIC_CACHE_VIEWS
+        return None
+    return f"{match.namespace}:{match.url_name}"
 
 
 def _key(request):

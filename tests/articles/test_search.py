@@ -105,3 +105,15 @@ def test_longer_words_match_unless_whole_words_fill_the_ranked_window(client, mo
 
     assert set(common.object_list) == {votes, meets}
     assert [a.title for a in rare.object_list] == ["Councillors resign"]
+
+
+def test_readers_are_told_when_more_stories_match_than_were_ranked(client, monkeypatch, category, author):
+    monkeypatch.setattr(search, "CANDIDATES", 2)
+    for i in range(3):
+        factories.article(title=f"Tram line {i}", category=category, author=author)
+
+    many = client.get("/search/", {"q": "tram"}).content.decode()
+    few = client.get("/search/", {"q": "line 1"}).content.decode()
+
+    assert "More than 2 stories match “tram”" in many
+    assert "1 story matches “line 1”" in few
