@@ -39,7 +39,11 @@ def _clear_cache(settings):
     settings.FRAGMENT_CACHE_SECONDS = 0
 
 
-DATA_MIGRATIONS = ["articles.migrations.0003_default_disclaimers_and_pages", "articles.migrations.0005_staff_groups"]
+DATA_MIGRATIONS = [
+    "articles.migrations.0003_default_disclaimers_and_pages",
+    "articles.migrations.0005_staff_groups",
+    "articles.migrations.0007_submitted_disclaimer_without_cover_claim",
+]
 
 
 @pytest.fixture(autouse=True)

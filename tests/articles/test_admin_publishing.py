@@ -429,6 +429,10 @@ def test_uploaded_cover_replaces_the_art_and_changes_the_caption(editor_client, 
     assert "Uploaded image supplied by the author or the editors" in caption and "Photo: Wendy Writer" in caption
     assert "computer-generated art for illustration" not in caption.lower()
     assert f"{article.cover_hash}-og.jpg" in html and "Cover image for" in html
+    # Nothing else on the page claims the photo is generated art.
+    disclaimers = html.split('class="disclaimers"')[1].split("</aside>")[0]
+    assert "computer-generated" not in disclaimers and "submitted by a member of our community" in disclaimers
+    assert "Unless their caption says otherwise" in html
 
     # Publishing or editing the title again never draws over an uploaded cover.
     with django_capture_on_commit_callbacks(execute=True):
@@ -533,3 +537,23 @@ def test_source_submission_is_one_click_away(editor_client):
     html = editor_client.get(change_url(submission.article)).content.decode()
 
     assert f'href="/admin/submissions/submission/{submission.pk}/change/"' in html
+
+
+def test_rewording_the_submitted_disclaimer_keeps_staff_edits():
+    import importlib
+
+    from django.apps import apps
+
+    reword = importlib.import_module("articles.migrations.0007_submitted_disclaimer_without_cover_claim")
+    default = Disclaimer.objects.get(kind="submitted")
+    default.text_en, default.text_ko = reword.OLD_EN, reword.OLD_KO
+    default.save()
+    edited = Disclaimer.objects.create(kind="submitted", name="Edited", text_en="Our own words.", text_ko="우리 말.")
+
+    reword.install(apps, None)
+
+    default.refresh_from_db()
+    edited.refresh_from_db()
+    assert default.text_en == reword.NEW_EN and "computer-generated" not in default.html_en
+    assert "컴퓨터" not in default.html_ko and "가이드라인" in default.html_ko
+    assert (edited.text_en, edited.text_ko) == ("Our own words.", "우리 말.")
