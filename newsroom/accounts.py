@@ -1,4 +1,6 @@
-"""Sign-up with email confirmation, and log-in throttling. Log-out and password reset are Django's own views."""
+"""Sign-up with email confirmation, log-in throttling and a rate-limited password reset.
+
+Log-out and the rest of the password reset are Django's own views."""
 
 import math
 
@@ -8,7 +10,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, PasswordResetView
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -198,3 +200,27 @@ class ThrottledLoginView(LoginView):
 
 # The admin has its own log-in page: the same counters guard it, so neither is a way around the other.
 admin.site.login_form = AdminLoginForm
+
+
+class ThrottledPasswordResetView(PasswordResetView):
+    """Django's password reset, limited per address and per IP (settings.PASSWORD_RESET_RATE_LIMITS).
+
+    Each request sends an email, so without a limit anyone could flood a person's inbox or spend the
+    site's mail quota. The limits count every request for an address, whether it has an account or
+    not, so the answer still never reveals which addresses have accounts.
+    """
+
+    def form_valid(self, form):
+        limits = settings.PASSWORD_RESET_RATE_LIMITS
+        try:
+            ratelimit.enforce("password_reset", [
+                ("email", form.cleaned_data["email"], *limits["email"]),
+                ("ip", ratelimit.client_ip(self.request), *limits["ip"]),
+            ])
+        except ratelimit.RateLimited as error:
+            form.add_error("email", error.message)
+            response = self.form_invalid(form)
+            response.status_code = 429
+            response["Retry-After"] = str(error.retry_after)
+            return response
+        return super().form_valid(form)

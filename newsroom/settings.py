@@ -329,6 +329,7 @@ TAKEDOWN_AUTO_REPLY_LIMIT = (10, 60 * 60)
 # window. A successful log-in resets nothing: the windows simply run out. See SECURITY.md.
 LOGIN_RATE_LIMITS = {"username_ip": (5, 15 * 60), "username": (20, 60 * 60), "ip": (50, 60 * 60)}
 NEWSLETTER_RATE_LIMITS = {"email": (3, 60 * 60), "ip": (10, 60 * 60)}
+PASSWORD_RESET_RATE_LIMITS = {"email": (3, 60 * 60), "ip": (10, 60 * 60)}
 # Whole request bodies above this are refused (413) before they are read; the proxy in front
 # should refuse them too (nginx: client_max_body_size 16m). Text fields alone are limited by
 # DATA_UPLOAD_MAX_MEMORY_SIZE and images by IMAGE_UPLOAD_MAX_BYTES (both above).

@@ -80,3 +80,24 @@ def test_password_reset_sends_a_link(client):
                                   "/ko/accounts/signup/", "/ko/accounts/login/"])
 def test_account_pages_render(client, path):
     assert client.get(path).status_code == 200
+
+
+def test_password_reset_emails_are_limited_per_address_without_revealing_accounts(client, settings):
+    settings.PASSWORD_RESET_RATE_LIMITS = {"email": (2, 3600), "ip": (10, 3600)}
+    factories.user(username="forgetful", email="forgetful@example.com")
+
+    member = [client.post("/accounts/password_reset/", {"email": "forgetful@example.com"}) for _ in range(3)]
+    stranger = [client.post("/accounts/password_reset/", {"email": "nobody@example.com"}) for _ in range(3)]
+
+    assert [r.status_code for r in member] == [302, 302, 429] and len(mail.outbox) == 2
+    assert member[2]["Retry-After"] and "too many times" in member[2].content.decode()
+    # An address without an account answers exactly alike, so the limit reveals nothing.
+    assert [r.status_code for r in stranger] == [302, 302, 429] and len(mail.outbox) == 2
+
+
+def test_password_reset_is_limited_per_ip_address(client, settings):
+    settings.PASSWORD_RESET_RATE_LIMITS = {"email": (5, 3600), "ip": (2, 3600)}
+
+    codes = [client.post("/accounts/password_reset/", {"email": f"n{i}@example.com"}).status_code for i in range(3)]
+
+    assert codes == [302, 302, 429]
