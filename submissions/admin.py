@@ -26,22 +26,31 @@ from submissions.models import (
 )
 
 
-class ReadOnlyInline(admin.TabularInline):
+class NoAddOrDeleteMixin:
+    """Records that only a workflow creates (stories arrive through /submit/, cases by form or mail)
+    and that nothing deletes: the admin may show and, where allowed, change them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyMixin(NoAddOrDeleteMixin):
+    """Logs and messages: viewable, never added to, changed or deleted here, not even by superusers."""
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
 
     def get_readonly_fields(self, request, obj=None):
         return self.fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class RevisionInline(ReadOnlyInline):
@@ -55,7 +64,7 @@ class ModerationEventInline(ReadOnlyInline):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(NoAddOrDeleteMixin, admin.ModelAdmin):
     list_display = ["title", "status", "contributor", "guest_email", "language", "category", "submitted_at", "claimed_by"]
     list_filter = ["status", "language", "category", "under_appeal"]
     list_select_related = ["contributor", "category", "claimed_by"]
@@ -66,15 +75,9 @@ class SubmissionAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
 
-    def has_add_permission(self, request):
-        return False  # stories arrive through /submit/
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # nothing is deleted by a workflow
-
 
 @admin.register(ModerationEvent)
-class ModerationEventAdmin(admin.ModelAdmin):
+class ModerationEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """The moderation log: viewable, never added to, changed or deleted here, not even by superusers."""
 
     list_display = ["created_at", "submission", "actor", "from_status", "to_status", "reason"]
@@ -83,18 +86,9 @@ class ModerationEventAdmin(admin.ModelAdmin):
     search_fields = ["submission__title", "reason", "actor__username"]
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Flag)
-class FlagAdmin(admin.ModelAdmin):
+class FlagAdmin(NoAddOrDeleteMixin, admin.ModelAdmin):
     list_display = ["created_at", "article", "reason", "is_open", "resolved_by", "resolved_at"]
     list_filter = ["reason", ("resolved_at", admin.EmptyFieldListFilter)]
     list_select_related = ["article", "resolved_by"]
@@ -104,12 +98,6 @@ class FlagAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description=_("open"))
     def is_open(self, obj):
         return obj.is_open
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- Copyright takedowns -----------------------------------------------------------
@@ -158,7 +146,7 @@ def _message_downloads(message):
 
 
 @admin.register(TakedownCase)
-class TakedownCaseAdmin(admin.ModelAdmin):
+class TakedownCaseAdmin(NoAddOrDeleteMixin, admin.ModelAdmin):
     list_display = ["reference", "status", "source", "complainant_email", "received_at", "age", "court_action"]
     list_filter = ["status", "source", "language", "court_action"]
     search_fields = ["=reference", "complainant_email", "complainant_name", "complainant_organisation"]
@@ -168,12 +156,6 @@ class TakedownCaseAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False  # notices arrive through /copyright/report/ and the mailbox
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # nothing is deleted by a workflow
 
     @admin.display(description=_("age"), ordering="received_at")
     def age(self, obj):
@@ -208,7 +190,7 @@ class TakedownCaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(TakedownEvent)
-class TakedownEventAdmin(admin.ModelAdmin):
+class TakedownEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """The takedown log: viewable, never added to, changed or deleted here, not even by superusers."""
 
     list_display = ["created_at", "case", "kind", "actor", "from_status", "to_status", "reason"]
@@ -216,15 +198,6 @@ class TakedownEventAdmin(admin.ModelAdmin):
     list_select_related = ["case", "actor"]
     search_fields = ["=case__reference", "reason", "actor__username"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class _DownloadMixin:
@@ -235,7 +208,7 @@ class _DownloadMixin:
 
 
 @admin.register(TakedownMessage)
-class TakedownMessageAdmin(_DownloadMixin, admin.ModelAdmin):
+class TakedownMessageAdmin(ReadOnlyMixin, _DownloadMixin, admin.ModelAdmin):
     list_display = ["created_at", "case", "direction", "from_address", "subject", "auto_submitted", "size"]
     list_filter = ["direction", "auto_submitted", "synthetic_message_id"]
     list_select_related = ["case"]
@@ -276,18 +249,9 @@ class TakedownMessageAdmin(_DownloadMixin, admin.ModelAdmin):
             raise Http404
         return self._download(request, found[index].data, found[index].filename or f"attachment-{index + 1}.bin")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(CounterNotice)
-class CounterNoticeAdmin(admin.ModelAdmin):
+class CounterNoticeAdmin(NoAddOrDeleteMixin, admin.ModelAdmin):
     list_display = ["case", "name", "filed_by", "recorded_by", "filed_at"]
     list_select_related = ["case", "filed_by", "recorded_by"]
     search_fields = ["=case__reference", "name", "email"]
@@ -295,15 +259,9 @@ class CounterNoticeAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(QuarantinedMail)
-class QuarantinedMailAdmin(_DownloadMixin, admin.ModelAdmin):
+class QuarantinedMailAdmin(NoAddOrDeleteMixin, _DownloadMixin, admin.ModelAdmin):
     """Mail the intake set aside: read the reason, download the bytes, try again once the cause is fixed."""
 
     list_display = ["received_at", "reason_summary", "source_id", "size", "resolved_at", "download"]
@@ -351,9 +309,3 @@ class QuarantinedMailAdmin(_DownloadMixin, admin.ModelAdmin):
             QuarantinedMail.objects.filter(pk=item.pk).update(
                 resolved_at=timezone.now(), resolution=f"{result.outcome}{where} (retried by {request.user})")
             self.message_user(request, f"#{item.pk}: {result.outcome}{where}", admin_messages.SUCCESS)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
