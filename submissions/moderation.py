@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from articles import publishing, text
 from articles.models import Article, AuthorProfile, Tag
-from submissions import notifications
+from submissions import notifications, roles
 from submissions.models import Flag, ModerationEvent, Revision, Status, Submission
 
 ALLOWED = {
@@ -84,15 +84,7 @@ class ReasonRequired(ModerationError):
 
 
 def is_moderator(user) -> bool:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    cached = getattr(user, "_is_moderator", None)
-    if cached is None:
-        cached = user.groups.filter(name=settings.MODERATORS_GROUP).exists()
-        user._is_moderator = cached
-    return cached
+    return roles.has_role(user, settings.MODERATORS_GROUP)
 
 
 def claim_duration() -> timedelta:

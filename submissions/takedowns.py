@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy as _
 
 from articles import publishing
 from articles.models import Article, SlugRedirect
-from submissions import notifications
+from submissions import notifications, roles
 from submissions.models import (
     TAKEDOWN_OPEN,
     TAKEDOWN_STANDING,
@@ -109,15 +109,7 @@ class NoArticles(TakedownError):
 
 
 def is_copyright_staff(user) -> bool:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    cached = getattr(user, "_is_copyright_staff", None)
-    if cached is None:
-        cached = user.groups.filter(name=settings.COPYRIGHT_STAFF_GROUP).exists()
-        user._is_copyright_staff = cached
-    return cached
+    return roles.has_role(user, settings.COPYRIGHT_STAFF_GROUP)
 
 
 def _check_staff(user):
