@@ -9,7 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from articles import publishing
-from articles.models import AuthorProfile, Disclaimer, Tag
+from tests import content_changes as changes
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -79,32 +79,7 @@ def test_changes_show_at_once_in_cached_fragments(reader, category, author, djan
         reader.get(url)
 
     with django_capture_on_commit_callbacks(execute=True):
-        if change == "edit":
-            article.title = "Corrected headline"
-            article.save()
-        elif change == "withdraw":
-            publishing.withdraw(article, by=None, reason="author asked")
-        elif change == "disable":
-            publishing.disable(article, by=None, reason="notice")
-        elif change == "restore":
-            publishing.restore(article, by=None, reason="counter-notice")
-        elif change == "new_article":
-            factories.article(title="Breaking development", category=category, author=author, tags=["port"])
-        elif change == "category":
-            category.name = "Waterfront"
-            category.save()
-        elif change == "tag":
-            tag = Tag.objects.get(slug="port")
-            tag.name = "harbour works"
-            tag.save()
-        elif change == "author":
-            profile = AuthorProfile.objects.get(user=author)
-            profile.display_name = "Wendy W. Writer"
-            profile.save()
-        elif change == "disclaimer":
-            disclaimer = Disclaimer.objects.get(kind="opinion")
-            disclaimer.text_en = "Views here belong to the writer alone."
-            disclaimer.save()
+        changes.make(change, article=article, category=category, author=author)
 
     story = reader.get(article.get_absolute_url())
     # The headline as shown in a heading or a link (the factory's body and summary repeat the title).
@@ -112,7 +87,7 @@ def test_changes_show_at_once_in_cached_fragments(reader, category, author, djan
     html = {url: reader.get(url).content.decode() for url in pages}
     story_html, neighbour_html = html[article.get_absolute_url()], html[neighbour.get_absolute_url()]
     if change == "edit":
-        assert "Corrected headline" in story_html and "Corrected headline" in neighbour_html  # "You may also like"
+        assert changes.NEW_TITLE in story_html and changes.NEW_TITLE in neighbour_html  # "You may also like"
         assert [url for url, page in html.items() if headline in page] == []
     elif change in ("withdraw", "disable"):
         assert story.status_code == (410 if change == "withdraw" else 451)
@@ -121,15 +96,15 @@ def test_changes_show_at_once_in_cached_fragments(reader, category, author, djan
     elif change == "restore":
         assert story.status_code == 200 and headline in html["/"] and headline in neighbour_html
     elif change == "new_article":
-        assert "Breaking development" in html["/"] and "Breaking development" in html["/tag/port/"]
+        assert changes.NEW_ARTICLE_TITLE in html["/"] and changes.NEW_ARTICLE_TITLE in html["/tag/port/"]
     elif change == "category":
-        assert all("Waterfront" in html[url] for url in ("/", article.get_absolute_url(), "/tag/port/"))
+        assert all(changes.NEW_SECTION_NAME in html[url] for url in ("/", article.get_absolute_url(), "/tag/port/"))
     elif change == "tag":
-        assert "#harbour works" in story_html
+        assert f"#{changes.NEW_TAG_NAME}" in story_html
     elif change == "author":
-        assert "Wendy W. Writer" in story_html and "Wendy W. Writer" in html["/"]
+        assert changes.NEW_AUTHOR_NAME in story_html and changes.NEW_AUTHOR_NAME in html["/"]
     elif change == "disclaimer":
-        assert "Views here belong to the writer alone." in story_html
+        assert changes.NEW_DISCLAIMER in story_html
 
 
 def test_fragments_carry_nothing_personal(reader, article):

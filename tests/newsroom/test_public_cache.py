@@ -5,7 +5,8 @@ from django.test import Client
 
 from articles import publishing
 from newsroom import public_cache
-from articles.models import Article, Category, Disclaimer, Page
+from articles.models import Article, Page
+from tests import content_changes as changes
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -60,31 +61,14 @@ def test_changes_show_at_once_on_every_page(client, category, author, django_cap
     assert all(client.get(url)["X-Cache"] == "hit" for url in pages)
 
     with django_capture_on_commit_callbacks(execute=True):
-        if change == "edit":
-            article.title = "Corrected headline"
-            article.save()
-        elif change == "withdraw":
-            publishing.withdraw(article, by=None, reason="author asked")
-        elif change == "disable":
-            publishing.disable(article, by=None, reason="notice")
-        elif change == "restore":
-            publishing.restore(article, by=None, reason="counter-notice")
-        elif change == "new_article":
-            factories.article(title="Breaking development", category=category, author=author, tags=["port"])
-        elif change == "category":
-            category.name = "Harbour"
-            category.save()
-        elif change == "disclaimer":
-            disclaimer = Disclaimer.objects.get(kind="opinion")
-            disclaimer.text_en = "Views here belong to the writer alone."
-            disclaimer.save()
+        changes.make(change, article=article, category=category, author=author)
 
     after = {url: client.get(url) for url in pages}
     assert all(response["X-Cache"] == "miss" for response in after.values())
     front = after["/"].content.decode()
     story = after[article.get_absolute_url()]
     if change == "edit":
-        assert "Corrected headline" in front and "Corrected headline" in story.content.decode()
+        assert changes.NEW_TITLE in front and changes.NEW_TITLE in story.content.decode()
     elif change == "withdraw":
         assert story.status_code == 410 and "Original headline" not in front
     elif change == "disable":
@@ -94,11 +78,11 @@ def test_changes_show_at_once_on_every_page(client, category, author, django_cap
         assert before[article.get_absolute_url()].status_code == 451
         assert story.status_code == 200 and "Original headline" in front
     elif change == "new_article":
-        assert "Breaking development" in front and "Breaking development" in after["/tag/port/"].content.decode()
+        assert changes.NEW_ARTICLE_TITLE in front and changes.NEW_ARTICLE_TITLE in after["/tag/port/"].content.decode()
     elif change == "category":
-        assert "Harbour" in front
+        assert changes.NEW_SECTION_NAME in front
     elif change == "disclaimer":
-        assert "Views here belong to the writer alone." in story.content.decode()
+        assert changes.NEW_DISCLAIMER in story.content.decode()
 
 
 def test_page_edits_show_at_once(client, django_capture_on_commit_callbacks):
