@@ -13,6 +13,7 @@ from articles import newsletter, pagination, publishing, search as search_index
 from articles.forms import NewsletterForm, SearchForm
 from articles.models import Article, AuthorProfile, Category, Language, Page, SlugRedirect, Tag
 from articles.story import Story
+from newsroom import public_cache
 
 FEATURED_COUNT = 4
 
@@ -56,13 +57,15 @@ def _story_context(article):
 
 @require_GET
 def article_detail(request, slug):
-    try:
-        article = _story_queryset().get(slug=slug)
-    except Article.DoesNotExist:
+    # The row is cached under the content version like the story's fragments: any change shows at once.
+    article = public_cache.versioned(
+        request, "article-row", [slug], lambda: _story_queryset().filter(slug=slug).first()
+    )
+    if article is None:
         # A published article keeps its old addresses when its slug changes.
         moved = SlugRedirect.objects.select_related("article").filter(old_slug=slug).first()
         if moved is None:
-            raise Http404(_("No such article.")) from None
+            raise Http404(_("No such article."))
         query = request.META.get("QUERY_STRING", "")
         return HttpResponsePermanentRedirect(moved.article.get_absolute_url() + (f"?{query}" if query else ""))
     if article.status == Article.Status.DISABLED:

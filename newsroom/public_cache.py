@@ -7,8 +7,8 @@ disabled or restored; a section, tag, author, page or disclaimer edited) calls
 page is rebuilt on its next request. Publishing is rare next to reading, so this
 simple rule is both correct and effective.
 
-Pages carry CSRF tokens (newsletter and consent forms); a cached copy stores a
-placeholder and each reader gets a fresh token of their own when it is served.
+Pages carry CSRF tokens (newsletter and consent forms); a cached copy (of a page or of a
+fragment) stores a placeholder and each reader gets a token of their own when it is served.
 """
 
 import functools
@@ -27,8 +27,10 @@ VERSION_KEY = "public-pages:version"
 CSRF_FIELD = re.compile(rb'(<input type="hidden" name="csrfmiddlewaretoken" value=")[^"]*(")')
 # Unguessable, so a story cannot contain it and have a reader's token written into its text;
 # and it is only ever replaced inside the CSRF input itself.
-PLACEHOLDER = hashlib.sha256(f"csrf-placeholder:{settings.SECRET_KEY}".encode()).hexdigest().encode()
-CACHED_CSRF_FIELD = b'<input type="hidden" name="csrfmiddlewaretoken" value="' + PLACEHOLDER + b'"'
+CSRF_PLACEHOLDER = hashlib.sha256(f"csrf-placeholder:{settings.SECRET_KEY}".encode()).hexdigest()
+CACHED_CSRF_INPUT = f'<input type="hidden" name="csrfmiddlewaretoken" value="{CSRF_PLACEHOLDER}"'
+PLACEHOLDER = CSRF_PLACEHOLDER.encode()
+CACHED_CSRF_FIELD = CACHED_CSRF_INPUT.encode()
 CACHEABLE_STATUS = {200, 404, 410, 451}
 
 
@@ -53,17 +55,48 @@ def invalidate():
     transaction.on_commit(_bump)
 
 
-def fragment_key(request, name, parts):
-    """A template fragment's key: its name and parts, the content version, language and site address."""
-    # One version per request, however many fragments the page has.
+def request_version(request):
+    """The content version a request works with: one per request, however many fragments the page has.
+
+    The middleware below reads it before the view reads any data, so a page built from data older
+    than a change is never stored under the version that announces the change.
+    """
     current = getattr(request, "_content_version", None) if request else None
     if current is None:
         current = version()
         if request is not None:
             request._content_version = current
+    return current
+
+
+def fragment_key(request, name, parts):
+    """A template fragment's key: its name and parts, the content version, language and site address."""
     site = f"{request.scheme}://{request.get_host()}" if request else ""
     digest = hashlib.sha256("|".join([site, *map(str, parts)]).encode()).hexdigest()
-    return f"fragment:{current}:{get_language()}:{name}:{digest}"
+    return f"fragment:{request_version(request)}:{get_language()}:{name}:{digest}"
+
+
+def versioned(request, name, parts, compute):
+    """`compute()`, cached like a fragment (same key rules, FRAGMENT_CACHE_SECONDS); None is not cached."""
+    seconds = settings.FRAGMENT_CACHE_SECONDS
+    if not seconds:
+        return compute()
+    key = fragment_key(request, name, parts)
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        if value is not None:
+            cache.set(key, value, seconds)
+    return value
+
+
+def with_csrf_token(html, token):
+    """Cached markup with the placeholder replaced by this reader's token (or the field dropped without one)."""
+    if CSRF_PLACEHOLDER not in html:
+        return html
+    if not token:
+        return html.replace(CACHED_CSRF_INPUT + ">", "")
+    return html.replace(CACHED_CSRF_INPUT, CACHED_CSRF_INPUT.replace(CSRF_PLACEHOLDER, token))
 
 
 def _cacheable_view(request):
@@ -84,7 +117,7 @@ def _view_name(urlconf, path):
 def _key(request):
     consent = request.COOKIES.get(settings.COOKIE_CONSENT_NAME, "")
     path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-    return f"public-page:{version()}:{get_language()}:{consent}:{request.method}:{path}"
+    return f"public-page:{request_version(request)}:{get_language()}:{consent}:{request.method}:{path}"
 
 
 def _anonymous_and_plain(request):
@@ -102,6 +135,8 @@ class PublicPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if settings.PUBLIC_CACHE_SECONDS or settings.FRAGMENT_CACHE_SECONDS:
+            request_version(request)  # before the view reads anything
         if not settings.PUBLIC_CACHE_SECONDS or not _anonymous_and_plain(request) or not _cacheable_view(request):
             return self.get_response(request)
         key = _key(request)

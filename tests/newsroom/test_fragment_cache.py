@@ -3,12 +3,20 @@
 Signed-in readers bypass the whole-page cache, so they are the readers who see fragments on their own.
 """
 
+import re
+from datetime import datetime, timedelta
+from unittest import mock
+
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
+from django.http import HttpResponse
+from django.template import Template, TemplateSyntaxError
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from articles import publishing
+from newsroom import public_cache
 from tests import content_changes as changes
 from tests import factories
 
@@ -46,11 +54,10 @@ def test_a_cached_story_costs_no_queries_for_tags_disclaimers_or_related(reader,
     second, second_sql = sql_of(reader, story.get_absolute_url())
 
     assert any('FROM "articles_tag"' in sql for sql in first_sql)
-    # Only the article itself (and the signed-in reader's session, user and roles) is read again: tags,
-    # disclaimers, related stories and the section menu all come with the cached fragments.
-    article_reads = [sql for sql in second_sql if '"articles_' in sql]
-    assert len(article_reads) == 1 and article_reads[0].startswith('SELECT "articles_article"."id"')
-    assert len(second_sql) <= len(first_sql) - 4
+    # Only the signed-in reader's session, user and roles are read again: the article row, its tags,
+    # disclaimers, related stories and the section menu are all cached under the content version.
+    assert [sql for sql in second_sql if '"articles_' in sql] == []
+    assert len(second_sql) <= len(first_sql) - 5
     assert main_part(second.content.decode()) == main_part(first.content.decode())
     assert "Ferry fares rise" in main_part(second.content.decode())  # "You may also like" is in the fragment
 
@@ -146,3 +153,80 @@ def test_turned_off_nothing_is_stored(client, article, settings):
     client.get(article.get_absolute_url())
 
     assert not [key for key in cache._cache if "fragment:" in key]
+
+
+def csrf_tokens(html):
+    return re.findall(r'name="csrfmiddlewaretoken" value="([^"]*)"', html)
+
+
+def test_each_reader_gets_their_own_working_csrf_token_from_cached_fragments(article):
+    url = article.get_absolute_url()
+    first_tokens = csrf_tokens(Client().get(url).content.decode())  # fills the fragments
+    reader = Client(enforce_csrf_checks=True)
+
+    html = reader.get(url).content.decode()
+
+    newsletter_token, consent_token = csrf_tokens(html)  # the newsletter form and the consent banner
+    assert public_cache.CSRF_PLACEHOLDER not in html and newsletter_token not in first_tokens
+    subscribe = reader.post("/newsletter/", {"email": "csrf@example.com", "csrfmiddlewaretoken": newsletter_token})
+    assert subscribe.status_code == 200 and "csrf@example.com" in subscribe.content.decode()
+    consent = reader.post("/cookies/", {"consent": "essential", "next": url, "csrfmiddlewaretoken": consent_token})
+    assert consent.status_code == 302 and consent["Location"] == url
+
+
+def test_a_form_with_errors_is_never_cached(client):
+    rejected = client.post("/newsletter/", {"email": "not-an-address"})
+
+    fresh = Client().get("/newsletter/").content.decode()
+
+    assert rejected.status_code == 400 and "not-an-address" in rejected.content.decode()
+    assert "not-an-address" not in fresh and "is-invalid" not in fresh
+
+
+def test_signed_in_readers_get_their_own_account_links_after_anonymous_ones_were_cached(reader, article):
+    Client().get(article.get_absolute_url())
+
+    html = reader.get(article.get_absolute_url()).content.decode()
+
+    assert ">reader<" in html and "Log out" in html and "Log in" not in html
+
+
+def test_the_header_date_changes_at_midnight(client):
+    today = client.get("/").content.decode()
+
+    class Tomorrow(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.now(tz) + timedelta(days=1)
+
+    with mock.patch("django.template.defaulttags.datetime", Tomorrow):
+        tomorrow = client.get("/").content.decode()
+
+    def shown_date(html):
+        return html.split('<span class="text-secondary d-none d-md-inline">')[1].split("<")[0]
+
+    assert shown_date(tomorrow) != shown_date(today)
+
+
+def test_a_request_keeps_the_content_version_it_started_with(rf):
+    """A change committed while a view reads its data must not be stored under the change's new version."""
+    started = public_cache.version()
+
+    def view(request):
+        public_cache._bump()  # a change commits while this request is under way
+        return HttpResponse(public_cache.fragment_key(request, "story", [1]))
+
+    request = rf.get("/")
+    request.user = AnonymousUser()
+    response = public_cache.PublicPageCacheMiddleware(view)(request)
+
+    assert response.content.decode().startswith(f"fragment:{started}:")
+    assert public_cache.version() != started
+
+
+@pytest.mark.parametrize("tag", [
+    "{% fragment %}", '{% fragment "x" unless %}', '{% fragment "x" unless a b %}',
+])
+def test_a_malformed_fragment_tag_says_how_to_write_it(tag):
+    with pytest.raises(TemplateSyntaxError, match="fragment"):
+        Template("{% load fragments %}" + tag + "{% endfragment %}")
