@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from articles.models import Article
 from tests import factories
@@ -92,3 +95,65 @@ def test_listing_counts_follow_new_articles(client, category, author, django_cap
         factories.article(title="Second", category=category, author=author)
 
     assert client.get(category.get_absolute_url()).context["page_obj"].paginator.count == 2
+
+
+@pytest.fixture
+def small_pages(settings, monkeypatch):
+    """Pages of 2 and a bookmark every 3 entries, so a handful of articles reaches "deep" pages."""
+    from articles import pagination
+
+    settings.ARTICLES_PER_PAGE = 2
+    monkeypatch.setattr(pagination, "ANCHOR_EVERY", 3)
+
+
+def walk(client, url):
+    first = client.get(url).context["page_obj"]
+    pages = [list(client.get(url, {"page": n}).context["page_obj"].object_list) for n in first.paginator.page_range]
+    return [article for page in pages for article in page]
+
+
+def test_deep_pages_list_every_story_once_in_order(client, small_pages, category, author):
+    same_minute = timezone.now() - timedelta(hours=1)
+    # Ties on the publication time are broken by id, on both sides of a bookmark.
+    stories = [factories.article(title=f"Tied {i}", tags=["port"], category=category, author=author,
+                                 published_at=same_minute) for i in range(5)]
+    stories += [factories.article(title=f"Story {i}", tags=["port"], category=category, author=author) for i in range(6)]
+    stories += [factories.article(title=f"기사 {i}", language="ko", tags=["port"], category=category, author=author)
+                for i in range(4)]
+    newest_first = lambda items: sorted(items, key=lambda a: (a.published_at, a.pk), reverse=True)  # noqa: E731
+    english = newest_first([a for a in stories if a.language == "en"])
+    korean = newest_first([a for a in stories if a.language == "ko"])
+
+    assert walk(client, "/tag/port/") == english + korean
+    assert walk(client, category.get_absolute_url()) == english + korean
+    assert walk(client, f"/ko{category.get_absolute_url()}") == korean + english
+    assert walk(client, "/authors/writer/") == english + korean
+
+
+def test_deep_pages_follow_a_new_story(client, small_pages, category, author, django_capture_on_commit_callbacks):
+    for i in range(9):
+        factories.article(title=f"Story {i}", category=category, author=author)
+    url = category.get_absolute_url()
+    before = walk(client, url)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        newest = factories.article(title="Breaking", category=category, author=author,
+                                   published_at=timezone.now())
+
+    assert walk(client, url) == [newest, *before]
+
+
+def test_a_deep_page_skips_only_from_the_nearest_bookmark(client, small_pages, category, author):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(12):
+        factories.article(title=f"Story {i}", category=category, author=author)
+    client.get(category.get_absolute_url(), {"page": 6})  # sets the bookmarks
+
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(category.get_absolute_url(), {"page": 6}).context["page_obj"]
+
+    offsets = [int(sql.split("OFFSET ")[1].split()[0]) for sql in (q["sql"] for q in queries) if "OFFSET" in sql]
+    assert offsets and max(offsets) < 3
+    assert [a.title for a in page.object_list] == ["Story 10", "Story 11"]
