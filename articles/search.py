@@ -19,6 +19,8 @@ import re
 
 from django.db import connection
 
+from newsroom import public_cache
+
 HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
 TOKEN = re.compile(r"[\uac00-\ud7a3]+|[^\W_]+", re.UNICODE)
 MAX_QUERY_TERMS = 12
@@ -124,12 +126,22 @@ class RankedResults:
 
 
 def search(cards, query):
-    """Public articles matching `query`, best match first; `cards` (a queryset) loads the page shown."""
-    from articles.models import Article
+    """Public articles matching `query`, best match first; `cards` (a queryset) loads the page shown.
 
+    The ranking is kept under the content version like a fragment (newsroom/public_cache.py): when a
+    story spreads, its readers search for the same words, and any change to the articles shows at once.
+    """
     terms = query_terms(query)
     if not terms:
         return RankedResults(cards, [])
+    ids, capped = public_cache.versioned(None, "search", [repr(terms)], lambda: _public_matches(terms))
+    return RankedResults(cards, ids, capped=capped)
+
+
+def _public_matches(terms):
+    """(ids of the public matches, best first; whether more matched than were ranked)."""
+    from articles.models import Article
+
     table = Article._meta.db_table
     candidates = _ranked_candidate_ids(table, terms, prefix=False)
     if len(candidates) < CANDIDATES:
@@ -138,7 +150,7 @@ def search(cards, query):
         # words already fill the window the longer words could only take places among the oldest.
         candidates = _ranked_candidate_ids(table, terms, prefix=True)
     hidden = set(Article.objects.hidden().filter(pk__in=candidates).values_list("pk", flat=True))
-    return RankedResults(cards, [pk for pk in candidates if pk not in hidden], capped=len(candidates) == CANDIDATES)
+    return [pk for pk in candidates if pk not in hidden], len(candidates) == CANDIDATES
 
 
 SQLITE_TRIGGERS = {

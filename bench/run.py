@@ -6,7 +6,8 @@
 Each page is measured side by side with /healthz (the framework's floor) in the same run,
 three times: with the anonymous page cache (what anonymous readers get), with fragments only
 (page cache off: what signed-in readers get) and with nothing cached (the cold path, e.g. the
-first reader after a change). Results are printed as a table and written to bench/results.json.
+first reader after a change). Each page's p50 is also given as a ratio to the front page's (page 1
+of the listing). Results are printed as a table and written to bench/results.json.
 """
 
 import argparse
@@ -59,6 +60,12 @@ def wrk(url, args):
     latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {"rps": rps, "p50": latency.get("50"), "p99": latency.get("99"), "errors": int(non_2xx.group(1)) if non_2xx else 0}
+
+
+def milliseconds(latency):
+    """wrk's "850.00us", "14.31ms" or "1.02s" in milliseconds."""
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", latency).groups()
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit]
 
 
 def serve(env, port):
@@ -116,8 +123,10 @@ def main():
                 status = urllib.request.urlopen(url, timeout=30).status
                 run[name] = {"path": path, "status": status, **wrk(url, args)}
             floor = run["/healthz"]["rps"]
+            page_one = milliseconds(run["front page"]["p50"])  # page 1 of the listing
             for measured in run.values():
                 measured["ratio_to_healthz"] = round(measured["rps"] / floor, 2)
+                measured["p50_to_page_one"] = round(milliseconds(measured["p50"]) / page_one, 2)
             results["runs"][label] = run
         finally:
             server.terminate()
@@ -126,9 +135,10 @@ def main():
     print(f"\n{results['machine']} · {args.articles} articles · {results['database']} · "
           f"{args.connections} connections · {args.duration}s per page")
     for label, run in results["runs"].items():
-        print(f"\n{label:>10} | {'page':<22} {'req/s':>8} {'× healthz':>10} {'p50':>9} {'p99':>9}")
+        print(f"\n{label:>10} | {'page':<22} {'req/s':>8} {'× healthz':>10} {'p50':>9} {'p99':>9} {'p50 × page 1':>13}")
         for name, m in run.items():
-            print(f"{'':>10} | {name:<22} {m['rps']:>8.0f} {m['ratio_to_healthz']:>10.2f} {m['p50']:>9} {m['p99']:>9}")
+            print(f"{'':>10} | {name:<22} {m['rps']:>8.0f} {m['ratio_to_healthz']:>10.2f} {m['p50']:>9} {m['p99']:>9}"
+                  f" {m['p50_to_page_one']:>13.2f}")
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2))
 
 

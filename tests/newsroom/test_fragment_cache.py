@@ -114,6 +114,19 @@ def test_changes_show_at_once_in_cached_fragments(reader, category, author, djan
         assert changes.NEW_DISCLAIMER in story_html
 
 
+def test_a_repeated_search_is_not_ranked_again(reader, category, author):
+    factories.article(title="Harbour crane collapses", category=category, author=author)
+    first, first_sql = sql_of(reader, "/search/?q=harbour+crane")
+
+    second, second_sql = sql_of(reader, "/search/?q=harbour+crane")
+
+    def ranks(sql):
+        return "articles_article_fts" in sql or "search_vector" in sql
+
+    assert any(map(ranks, first_sql)) and not any(map(ranks, second_sql))
+    assert "Harbour crane collapses" in main_part(second.content.decode())
+
+
 def test_fragments_carry_nothing_personal(reader, article):
     reader.get(article.get_absolute_url())
     reader.get("/")
