@@ -69,11 +69,23 @@ def request_version(request):
     return current
 
 
+@functools.cache
+def release():
+    """What identifies this deployment's static files (the manifest's hash; empty in development).
+
+    Cached HTML names hashed static files, and a shared cache (Redis) outlives a deploy: every key
+    carries the release, so a new deployment never serves pages that link to files it no longer has.
+    """
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    return getattr(staticfiles_storage, "manifest_hash", "")
+
+
 def fragment_key(request, name, parts):
-    """A template fragment's key: its name and parts, the content version, language and site address."""
+    """A template fragment's key: its name and parts, the content version, release, language and site address."""
     site = f"{request.scheme}://{request.get_host()}" if request else ""
     digest = hashlib.sha256("|".join([site, *map(str, parts)]).encode()).hexdigest()
-    return f"fragment:{request_version(request)}:{get_language()}:{name}:{digest}"
+    return f"fragment:{request_version(request)}:{release()}:{get_language()}:{name}:{digest}"
 
 
 def versioned(request, name, parts, compute):
@@ -117,7 +129,7 @@ def _view_name(urlconf, path):
 def _key(request):
     consent = request.COOKIES.get(settings.COOKIE_CONSENT_NAME, "")
     path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-    return f"public-page:{request_version(request)}:{get_language()}:{consent}:{request.method}:{path}"
+    return f"public-page:{request_version(request)}:{release()}:{get_language()}:{consent}:{request.method}:{path}"
 
 
 def _anonymous_and_plain(request):

@@ -1,7 +1,9 @@
 """Anonymous pages come from the cache, and every change that readers should see shows at once."""
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from articles import publishing
 from newsroom import public_cache
@@ -29,6 +31,22 @@ def test_second_anonymous_request_is_a_cache_hit_without_queries(client, article
 
     with django_assert_num_queries(0):
         assert client.get(url)["X-Cache"] == "hit"
+
+
+def test_a_new_release_does_not_serve_the_previous_releases_pages(client, article, monkeypatch):
+    """Cached HTML links to hashed static files; a deploy that changed them must not serve it."""
+    url = article.get_absolute_url()
+    client.get(url)
+    assert client.get(url)["X-Cache"] == "hit"
+
+    monkeypatch.setattr(public_cache, "release", lambda: "the-next-release")
+
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(url)
+
+    assert again["X-Cache"] == "miss" and article.title in again.content.decode()
+    # Nor its fragments: the story (and the article row) are rendered afresh.
+    assert any('FROM "articles_article"' in query["sql"] for query in queries.captured_queries)
 
 
 def test_logged_in_readers_bypass_the_cache(client, article):
