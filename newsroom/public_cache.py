@@ -19,6 +19,7 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.urls import Resolver404, resolve
 from django.utils.translation import get_language
@@ -128,7 +129,8 @@ def _view_name(urlconf, path):
 
 def _key(request):
     consent = request.COOKIES.get(settings.COOKIE_CONSENT_NAME, "")
-    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+    # Pages name their own address (canonical links, feeds, sitemaps): one copy per site address.
+    path = hashlib.sha256(f"{request.scheme}://{request.get_host()}{request.get_full_path()}".encode()).hexdigest()
     return f"public-page:{request_version(request)}:{release()}:{get_language()}:{consent}:{request.method}:{path}"
 
 
@@ -178,7 +180,7 @@ class PublicPageCacheMiddleware:
 
     @staticmethod
     def _store(key, response):
-        copy = type(response)(
+        copy = HttpResponse(
             CSRF_FIELD.sub(rb"\g<1>" + PLACEHOLDER + rb"\g<2>", response.content),
             status=response.status_code,
         )

@@ -244,7 +244,7 @@ SITE_NAME = "Newsroom"
 PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "600"))
 PUBLIC_CACHE_VIEWS = {
     "articles:home", "articles:detail", "articles:category", "articles:tag", "articles:author",
-    "articles:search", "articles:feed", "articles:page",
+    "articles:search", "articles:feed", "articles:page", ":sitemap", ":sitemap_section",
 }
 # Everyone, signed in or not, gets the story, card and page-frame fragments from the cache
 # ({% fragment %} in newsroom/templatetags/fragments.py), under the same content version.

@@ -21,17 +21,50 @@ def test_rss_feed_lists_latest_articles_of_the_feed_language(client, category, a
     assert [item.findtext("title") for item in korean_feed.iter("item")] == [korean.title]
 
 
-def test_sitemap_lists_public_articles_only(client, category, author):
-    public = factories.article(title="Mapped story", category=category, author=author)
+SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+
+
+def locations(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return [loc.text for loc in ET.fromstring(response.content).iterfind(".//s:loc", SITEMAP_NS)]
+
+
+def test_the_sitemap_index_lists_every_file_and_the_files_every_public_article(client, category, author, monkeypatch):
+    from articles.sitemaps import ArticleSitemap
+
+    monkeypatch.setattr(ArticleSitemap, "limit", 2)
+    public = [factories.article(title=f"Mapped story {i}", category=category, author=author) for i in range(4)]
     korean = factories.article(title="지도 기사", language="ko", category=category, author=author)
     hidden = factories.article(title="Hidden map story", status=Article.Status.DISABLED, category=category, author=author)
 
-    body = client.get("/sitemap.xml").content.decode()
+    files = locations(client, "/sitemap.xml")
 
-    assert f"http://testserver{public.get_absolute_url()}" in body
-    assert f"http://testserver/ko/articles/{quote(korean.slug)}/" in body
-    assert hidden.slug not in body
-    assert "http://testserver/pages/privacy/" in body and "http://testserver/ko/pages/privacy/" in body
+    article_files = [url for url in files if "/sitemap-articles.xml" in url]
+    assert article_files == ["http://testserver/sitemap-articles.xml", "http://testserver/sitemap-articles.xml?p=2",
+                             "http://testserver/sitemap-articles.xml?p=3"]
+    listed = [url for file in article_files for url in locations(client, file.removeprefix("http://testserver"))]
+    expected = [f"http://testserver{a.get_absolute_url()}" for a in public]
+    assert sorted(listed) == sorted(expected + [f"http://testserver/ko/articles/{quote(korean.slug)}/"])
+    assert not any(hidden.slug in url for url in listed)
+    pages = locations(client, "/sitemap-pages.xml")
+    assert "http://testserver/pages/privacy/" in pages and "http://testserver/ko/pages/privacy/" in pages
+    assert client.get("/sitemap-articles.xml", {"p": 4}).status_code == 404
+    assert client.get("/sitemap-nothing.xml").status_code == 404
+
+
+def test_a_sitemap_file_costs_the_same_queries_however_many_articles(client, category, author,
+                                                                      django_assert_max_num_queries):
+    for i in range(30):
+        factories.article(title=f"Mapped story {i}", category=category, author=author, tags=[f"t{i}"])
+
+    with django_assert_max_num_queries(3):
+        assert len(locations(client, "/sitemap-articles.xml")) == 30
+    with django_assert_max_num_queries(4) as queries:
+        assert len(locations(client, "/sitemap.xml")) == 4  # home, articles, categories, pages
+    # The index counts the articles; it never reads them all (Django's default lastmod would).
+    article_reads = [q["sql"] for q in queries.captured_queries if '"articles_article"' in q["sql"]]
+    assert len(article_reads) == 1 and "COUNT(*)" in article_reads[0]
 
 
 def test_robots_txt_points_at_the_sitemap(client, db):

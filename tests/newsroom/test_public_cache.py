@@ -49,6 +49,32 @@ def test_a_new_release_does_not_serve_the_previous_releases_pages(client, articl
     assert any('FROM "articles_article"' in query["sql"] for query in queries.captured_queries)
 
 
+def test_sitemaps_are_cached_and_drop_a_withdrawn_story_at_once(client, article, django_capture_on_commit_callbacks):
+    for url in ("/sitemap.xml", "/sitemap-articles.xml"):
+        client.get(url)
+        cached = client.get(url)
+        assert cached["X-Cache"] == "hit" and cached["Content-Type"] == "application/xml", url
+    assert article.slug in client.get("/sitemap-articles.xml").content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        publishing.withdraw(article, by=None, reason="test")
+
+    after = client.get("/sitemap-articles.xml")
+    assert after["X-Cache"] == "miss" and article.slug not in after.content.decode()
+
+
+def test_each_site_address_gets_its_own_copy_of_a_page(client, article, settings):
+    settings.ALLOWED_HOSTS = ["news.example.org", "www.news.example.org"]
+    url = article.get_absolute_url()
+    client.get(url, HTTP_HOST="news.example.org")
+
+    other = client.get(url, HTTP_HOST="www.news.example.org")
+
+    html = other.content.decode()
+    assert other["X-Cache"] == "miss"
+    assert 'href="http://www.news.example.org/articles/' in html and "http://news.example.org/" not in html
+
+
 def test_logged_in_readers_bypass_the_cache(client, article):
     client.force_login(factories.user())
 
