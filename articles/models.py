@@ -196,6 +196,8 @@ class Article(PublicContent):
             models.Index(fields=["author", "status", "-published_at"], name="article_author_pub_idx"),
             models.Index(fields=["status", "featured", "-published_at"], name="article_featured_idx"),
             models.Index(fields=["status", "publish_at"], name="article_scheduled_idx"),
+            # The admin's article list, newest first, whatever the status.
+            models.Index(fields=["-published_at", "-id"], name="article_pub_idx"),
         ]
 
     def __str__(self):

@@ -111,6 +111,20 @@ def test_changelist_filters_and_search(editor_client, category, author):
     assert [a.title for a in found] == ["Harbour news"]
 
 
+def test_changelist_filters_by_publication_date(editor_client, category, author):
+    factories.article(title="This week's story", category=category, author=author,
+                      published_at=timezone.now() - timedelta(days=2))
+    factories.article(title="Last month's story", category=category, author=author,
+                      published_at=timezone.now() - timedelta(days=40))
+    page = editor_client.get(CHANGELIST)
+    choices = {choice["display"]: choice["query_string"] for spec in page.context["cl"].filter_specs
+               for choice in spec.choices(page.context["cl"])}
+
+    recent = editor_client.get(CHANGELIST + choices["Past 7 days"]).context["cl"].result_list
+
+    assert [a.title for a in recent] == ["This week's story"]
+
+
 def test_changelist_query_count_does_not_grow_with_rows(editor_client, django_assert_max_num_queries):
     categories = [factories.category() for _ in range(3)]
     authors = [factories.user() for _ in range(3)]
