@@ -12,9 +12,6 @@ the nearest bookmark before it, so page 5,000 skips at most ANCHOR_EVERY index
 entries instead of 60,000.
 """
 
-import hashlib
-
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.utils.functional import cached_property
@@ -26,15 +23,10 @@ ANCHOR_EVERY = 1200  # 100 pages of 12
 
 
 def _cached(kind, queryset, extra, compute):
-    """`compute()`, kept per content version for this exact query (and `extra`)."""
+    """`compute()`, kept per content version for this exact query (and `extra`), whatever the fragment
+    cache's setting: paging must not count or skip through the archive on every request."""
     sql, params = queryset.values("pk").query.sql_with_params()
-    digest = hashlib.sha256(f"{sql}|{params}|{extra}".encode()).hexdigest()
-    key = f"listing-{kind}:{public_cache.version()}:{digest}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, 600)
-    return value
+    return public_cache.versioned(None, f"listing-{kind}", [sql, params, extra], compute, seconds=600)
 
 
 class LanguageRuns:

@@ -89,9 +89,10 @@ def fragment_key(request, name, parts):
     return f"fragment:{request_version(request)}:{release()}:{get_language()}:{name}:{digest}"
 
 
-def versioned(request, name, parts, compute):
-    """`compute()`, cached like a fragment (same key rules, FRAGMENT_CACHE_SECONDS); None is not cached."""
-    seconds = settings.FRAGMENT_CACHE_SECONDS
+def versioned(request, name, parts, compute, seconds=None):
+    """`compute()`, cached like a fragment (same key rules; FRAGMENT_CACHE_SECONDS unless `seconds`
+    is given); None is not cached."""
+    seconds = settings.FRAGMENT_CACHE_SECONDS if seconds is None else seconds
     if not seconds:
         return compute()
     key = fragment_key(request, name, parts)
