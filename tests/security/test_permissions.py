@@ -76,6 +76,7 @@ ROWS = [
     Row("search", "/search/?q=harbour", PUBLIC),
     Row("feed", "/feeds/latest/", PUBLIC),
     Row("sitemap", "/sitemap.xml", PUBLIC),
+    Row("sitemap file", "/sitemap-articles.xml", PUBLIC),
     Row("robots.txt", "/robots.txt", PUBLIC),
     Row("health check", "/healthz", PUBLIC),
     *[Row(f"page {slug}", f"/pages/{slug}/", PUBLIC) for slug in Page.Slug.values],

@@ -203,7 +203,7 @@ def public_pages(client, article):
         "home": client.get("/").content.decode(),
         "feed": client.get("/feeds/latest/").content.decode(),
         "search": client.get("/search/", {"q": "harbour"}).content.decode(),
-        "sitemap": client.get("/sitemap.xml").content.decode(),
+        "sitemap": client.get("/sitemap-articles.xml").content.decode(),
         "tag": client.get("/tag/harbour/").content.decode(),
     }
 
