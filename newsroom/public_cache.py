@@ -82,10 +82,14 @@ def release():
     return getattr(staticfiles_storage, "manifest_hash", "")
 
 
+def _site(request):
+    """The address the reader asked for the site at: pages and fragments name it (canonical links, feeds)."""
+    return f"{request.scheme}://{request.get_host()}" if request else ""
+
+
 def fragment_key(request, name, parts):
     """A template fragment's key: its name and parts, the content version, release, language and site address."""
-    site = f"{request.scheme}://{request.get_host()}" if request else ""
-    digest = hashlib.sha256("|".join([site, *map(str, parts)]).encode()).hexdigest()
+    digest = hashlib.sha256("|".join([_site(request), *map(str, parts)]).encode()).hexdigest()
     return f"fragment:{request_version(request)}:{release()}:{get_language()}:{name}:{digest}"
 
 
@@ -130,8 +134,7 @@ def _view_name(urlconf, path):
 
 def _key(request):
     consent = request.COOKIES.get(settings.COOKIE_CONSENT_NAME, "")
-    # Pages name their own address (canonical links, feeds, sitemaps): one copy per site address.
-    path = hashlib.sha256(f"{request.scheme}://{request.get_host()}{request.get_full_path()}".encode()).hexdigest()
+    path = hashlib.sha256(f"{_site(request)}{request.get_full_path()}".encode()).hexdigest()
     return f"public-page:{request_version(request)}:{release()}:{get_language()}:{consent}:{request.method}:{path}"
 
 
@@ -158,6 +161,7 @@ class PublicPageCacheMiddleware:
         cached = cache.get(key)
         if cached is not None:
             response = cached
+            # with_csrf_token() in bytes: a hit is the hot path, and decoding the page would cost more.
             if PLACEHOLDER in response.content:
                 field = CACHED_CSRF_FIELD.replace(PLACEHOLDER, get_token(request).encode())
                 response.content = response.content.replace(CACHED_CSRF_FIELD, field)
