@@ -94,6 +94,37 @@ def test_each_reader_gets_a_working_csrf_token_from_a_cached_page(article):
     assert subscribe.status_code == 200
 
 
+def page_token(response):
+    return response.content.decode().split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+
+
+def test_a_returning_reader_keeps_their_csrf_cookie_on_cached_pages(article):
+    url = article.get_absolute_url()
+    Client().get(url)
+    reader = Client(enforce_csrf_checks=True)
+    first = page_token(reader.get(url))
+    secret = reader.cookies["csrftoken"].value
+
+    again = reader.get(url)
+
+    assert again["X-Cache"] == "hit" and reader.cookies["csrftoken"].value == secret
+    assert page_token(again) != first  # masked afresh on each page, as Django does
+    for token in (first, page_token(again)):
+        assert reader.post("/newsletter/", {"email": "back@example.com", "csrfmiddlewaretoken": token}).status_code == 200
+
+
+def test_a_token_from_someone_elses_cached_page_is_refused(article):
+    url = article.get_absolute_url()
+    Client().get(url)
+    someone, reader = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    their_token = page_token(someone.get(url))
+    reader.get(url)
+
+    assert reader.cookies["csrftoken"].value != someone.cookies["csrftoken"].value
+    forged = reader.post("/newsletter/", {"email": "forged@example.com", "csrfmiddlewaretoken": their_token})
+    assert forged.status_code == 403
+
+
 @pytest.mark.parametrize("change", ["edit", "withdraw", "disable", "restore", "new_article", "category", "disclaimer"])
 def test_changes_show_at_once_on_every_page(client, category, author, django_capture_on_commit_callbacks, change):
     article = factories.article(title="Original headline", category=category, author=author, tags=["port"])
