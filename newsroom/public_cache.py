@@ -85,7 +85,11 @@ def release():
 
 def _site(request):
     """The address the reader asked for the site at: pages and fragments name it (canonical links, feeds)."""
-    return f"{request.scheme}://{request.get_host()}" if request else ""
+    if request is None:
+        return ""
+    if not hasattr(request, "_site_address"):  # asked once per fragment; get_host() checks ALLOWED_HOSTS each time
+        request._site_address = f"{request.scheme}://{request.get_host()}"
+    return request._site_address
 
 
 def fragment_key(request, name, parts):
@@ -133,7 +137,7 @@ def _random_chars(length):
 
 
 def reader_csrf_token(request):
-    """django.middleware.csrf.get_token(), for the page cache's hot path: the same secret in the
+    """django.middleware.csrf.get_token(), for cached pages and fragments: the same secret in the
     same cookie (the CSRF middleware sets it on the way out) and a token masked the same way."""
     secret = request.META.get("CSRF_COOKIE") or _random_chars(CSRF_SECRET_LENGTH)
     request.META.update({"CSRF_COOKIE": secret, "CSRF_COOKIE_NEEDS_UPDATE": True})

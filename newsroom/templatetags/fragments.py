@@ -30,6 +30,8 @@ class FragmentNode(template.Node):
             context.get("request"), self.name.resolve(context), [part.resolve(context) for part in self.parts],
             lambda: self._render_for_everyone(context),
         )
+        if public_cache.CSRF_PLACEHOLDER not in html:
+            return html  # no form: no token, and no CSRF cookie for this alone
         return public_cache.with_csrf_token(html, _csrf_token(context))
 
     def _render_for_everyone(self, context):
@@ -39,8 +41,10 @@ class FragmentNode(template.Node):
 
 def _csrf_token(context):
     """What {% csrf_token %} would print: the reader's token, or nothing outside a request."""
-    token = str(context.get("csrf_token") or "")
-    return "" if token == "NOTPROVIDED" else token
+    request = context.get("request")
+    if request is None or "csrf_token" not in context:
+        return ""
+    return public_cache.reader_csrf_token(request)
 
 
 @register.tag
