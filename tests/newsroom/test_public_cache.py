@@ -81,21 +81,21 @@ def test_logged_in_readers_bypass_the_cache(client, article):
     assert client.get(article.get_absolute_url()).get("X-Cache") is None
 
 
+def page_token(response):
+    return response.content.decode().split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+
+
 def test_each_reader_gets_a_working_csrf_token_from_a_cached_page(article):
     url = article.get_absolute_url()
     Client().get(url)  # fills the cache
     reader = Client(enforce_csrf_checks=True)
 
     response = reader.get(url)
-    token = response.content.decode().split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    token = page_token(response)
 
     assert response["X-Cache"] == "hit" and token.encode() != public_cache.PLACEHOLDER
     subscribe = reader.post("/newsletter/", {"email": "csrf@example.com", "csrfmiddlewaretoken": token})
     assert subscribe.status_code == 200
-
-
-def page_token(response):
-    return response.content.decode().split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
 
 
 def test_a_returning_reader_keeps_their_csrf_cookie_on_cached_pages(article):
