@@ -5,12 +5,15 @@ change what a public page shows (an article published, edited, withdrawn,
 disabled or restored; a section, tag, author, page or disclaimer edited) calls
 `invalidate()`, which bumps the version after the transaction commits, so every
 page is rebuilt on its next request. Publishing is rare next to reading, so this
-simple rule is both correct and effective.
+simple rule is both correct and effective. The version is a row in the database,
+not a cache entry, so that a change made in any process is seen by all of them
+(see newsroom/models.py); it is read once per request.
 
 Pages carry CSRF tokens (newsletter and consent forms); a cached copy (of a page or of a
 fragment) stores a placeholder and each reader gets a token of their own when it is served.
 """
 
+import contextvars
 import functools
 import hashlib
 import re
@@ -19,13 +22,12 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpResponse
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.urls import Resolver404, resolve
 from django.utils.translation import get_language
 
-VERSION_KEY = "public-pages:version"
 CSRF_FIELD = re.compile(rb'(<input type="hidden" name="csrfmiddlewaretoken" value=")[^"]*(")')
 # Unguessable, so a story cannot contain it and have a reader's token written into its text;
 # and it is only ever replaced inside the CSRF input itself.
@@ -37,24 +39,41 @@ CACHEABLE_STATUS = {200, 404, 410, 451}
 
 
 def version():
-    current = cache.get(VERSION_KEY)
-    if current is None:
-        # A clock value, so a version lost from the cache never reuses an old number.
-        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
-        current = cache.get(VERSION_KEY)
-    return current
+    """The current content version: one row of the database (see ContentVersion for why not the cache)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT value FROM {_version_table()} WHERE id = 1")
+        row = cursor.fetchone()
+    if row is None:  # the row is gone (a test database flushed): start again from the clock
+        _bump()
+        return version()
+    return row[0]
 
 
 def _bump():
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, time.time_ns(), timeout=None)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {_version_table()} SET value = value + 1 WHERE id = 1")
+        changed = cursor.rowcount
+    if not changed:
+        from newsroom.models import ContentVersion
+
+        # A clock value, so a version made again never reuses an old number.
+        ContentVersion.objects.get_or_create(pk=1, defaults={"value": time.time_ns()})
+
+
+@functools.cache
+def _version_table():
+    from newsroom.models import ContentVersion
+
+    return connection.ops.quote_name(ContentVersion._meta.db_table)
 
 
 def invalidate():
     """Make every cached public page stale once the current transaction commits."""
     transaction.on_commit(_bump)
+
+
+# The version pinned for the request being served, for code that has no request at hand (listings, search).
+_pinned = contextvars.ContextVar("content_version", default=None)
 
 
 def request_version(request):
@@ -63,7 +82,7 @@ def request_version(request):
     The middleware below reads it before the view reads any data, so a page built from data older
     than a change is never stored under the version that announces the change.
     """
-    current = getattr(request, "_content_version", None) if request else None
+    current = getattr(request, "_content_version", None) if request else _pinned.get()
     if current is None:
         current = version()
         if request is not None:
@@ -182,8 +201,15 @@ class PublicPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if settings.PUBLIC_CACHE_SECONDS or settings.FRAGMENT_CACHE_SECONDS:
-            request_version(request)  # before the view reads anything
+        if not (settings.PUBLIC_CACHE_SECONDS or settings.FRAGMENT_CACHE_SECONDS):
+            return self.get_response(request)
+        pinned = _pinned.set(request_version(request))  # before the view reads anything
+        try:
+            return self._respond(request)
+        finally:
+            _pinned.reset(pinned)
+
+    def _respond(self, request):
         if not settings.PUBLIC_CACHE_SECONDS or not _anonymous_and_plain(request) or not _cacheable_view(request):
             return self.get_response(request)
         key = _key(request)

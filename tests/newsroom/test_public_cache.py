@@ -25,12 +25,15 @@ def get(client, url):
     return response, response.content.decode()
 
 
-def test_second_anonymous_request_is_a_cache_hit_without_queries(client, article, django_assert_num_queries):
+def test_second_anonymous_request_is_a_cache_hit_that_only_reads_the_content_version(
+    client, article, django_assert_num_queries
+):
     url = article.get_absolute_url()
     assert client.get(url)["X-Cache"] == "miss"
 
-    with django_assert_num_queries(0):
+    with django_assert_num_queries(1) as queries:
         assert client.get(url)["X-Cache"] == "hit"
+    assert "newsroom_contentversion" in queries.captured_queries[0]["sql"]
 
 
 def test_a_new_release_does_not_serve_the_previous_releases_pages(client, article, monkeypatch):
