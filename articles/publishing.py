@@ -13,7 +13,7 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
-from articles import cover_files
+from articles import cover_files, signals
 from articles.models import Article, ArticleEvent, Disclaimer, SlugRedirect
 
 Status = Article.Status
@@ -203,6 +203,8 @@ def publish(article, *, by=None, reason="", at=None):
     locked.publish_at = None
     locked.save(update_fields=["status", "published_at", "publish_at", "updated_at"])
     _queue_cover(locked)
+    article_id = locked.pk
+    transaction.on_commit(lambda: signals.article_published.send(sender=Article, article_id=article_id))
     return locked
 
 

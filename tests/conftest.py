@@ -3,12 +3,21 @@ import os
 
 import pytest
 from django.apps import apps
+from django.test import override_settings
 
 from tests import factories
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls in
 # the same thread are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hasher():
+    """Full-strength PBKDF2 costs about a second per user on this machine; the suite creates hundreds.
+    Production keeps Django's default hashers (tests/newsroom/test_settings.py says so)."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)

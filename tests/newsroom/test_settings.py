@@ -39,3 +39,12 @@ def test_debug_is_read_from_the_environment(value, expected):
                     DEBUG=value, SECRET_KEY="x" * 50)
 
     assert result.stdout.strip() == expected, result.stderr
+
+
+def test_passwords_are_stored_with_a_slow_hash_outside_the_tests():
+    """The test suite swaps in a fast hasher (tests/conftest.py); a real site never does."""
+    result = manage("shell", "--no-imports", "-c",
+                    "from django.contrib.auth.hashers import make_password; print(make_password('x').split('$')[0])",
+                    DEBUG="0", SECRET_KEY="x" * 50, ALLOWED_HOSTS="news.example.org")
+
+    assert result.stdout.strip() == "pbkdf2_sha256", result.stderr

@@ -23,7 +23,6 @@ GUESSER, VICTIM_OFFICE, ELSEWHERE = "203.0.113.66", "198.51.100.10", "192.0.2.44
 def limits(settings):
     settings.LOGIN_RATE_LIMITS = {"username_ip": (3, 900), "username": (6, 3600), "ip": (8, 3600)}
     settings.NEWSLETTER_RATE_LIMITS = {"email": (2, 3600), "ip": (4, 3600)}
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return settings
 
 

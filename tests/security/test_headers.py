@@ -195,7 +195,6 @@ def test_plain_http_is_sent_to_https(production):
 # --- Cookies ------------------------------------------------------------------------------------------------
 
 def test_cookies_are_secure_http_only_and_same_site(live, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     factories.user(username="reader", password=factories.PASSWORD)
 
     form = live.get("/accounts/login/")

@@ -41,7 +41,6 @@ def _let_everything_in(settings):
     settings.RATELIMIT_ENABLED = False
     settings.SUBMISSION_MAX_WAITING = 10_000
     settings.SUBMISSION_DUPLICATE_TITLE_RATIO = 1.01
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 class Findings:

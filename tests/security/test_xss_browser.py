@@ -53,7 +53,6 @@ def search_queries(limit=200):
 
 @pytest.fixture
 def fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.RATELIMIT_ENABLED = False
 
 

@@ -67,7 +67,6 @@ def sample(name):
 
 @pytest.fixture(autouse=True)
 def site(settings, db):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TAKEDOWN_SITE_HOSTS = ["news.example.org"]
     settings.COPYRIGHT_EMAIL = COPYRIGHT
     writer = factories.user(username="writer", email="writer@example.com")

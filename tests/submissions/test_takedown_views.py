@@ -21,11 +21,6 @@ Status = TakedownStatus
 MAIL = Path(__file__).resolve().parent.parent / "data" / "mail"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def staff(db):
     return factories.copyright_staff(username="casey")

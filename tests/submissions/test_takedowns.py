@@ -23,11 +23,6 @@ pytestmark = pytest.mark.django_db
 Status = TakedownStatus
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def staff(db):
     return factories.copyright_staff(username="casey")
