@@ -19,8 +19,10 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.conf import global_settings
 from django.core.management import call_command
 from django.db import connection
+from django.test import override_settings
 
 from articles.models import Article
 from submissions.models import Status
@@ -99,8 +101,10 @@ def remote_login_works(database_url, username, password):
 @pytest.fixture
 def newsroom_data():
     """A little of everything: published, disabled and withdrawn stories, decided and appealed submissions,
-    a reader's flag, a subscriber, and (once takedowns exist) an upheld takedown case with its timeline."""
-    writer = factories.user(username="writer", email="writer@example.com")
+    a reader's flag, a subscriber, and (once takedowns exist) an upheld takedown case with its timeline.
+    The writer's password is hashed as production hashes it: the restored copy is checked by another process."""
+    with override_settings(PASSWORD_HASHERS=global_settings.PASSWORD_HASHERS):
+        writer = factories.user(username="writer", email="writer@example.com")
     moderator = factories.moderator(username="mod", password=None)
     section = factories.category(name="Local", name_ko="지역")
     story = factories.article(title="Harbour bridge reopens", category=section, author=writer, tags=["harbour", "다리"])
