@@ -1,7 +1,8 @@
 """The Article workflow: the only code that changes `Article.status`.
 
 draft → scheduled → published → withdrawn, and published → disabled → published
-(legal: HTTP 451 while disabled). Every move writes an ArticleEvent.
+(legal: HTTP 451 while disabled; only the takedown workflow takes these two steps). Every move is
+one named step of STEPS, refuses any other start status, and writes an ArticleEvent.
 
 Editors' other writes go through here too, so that none of them touches a status: content edits
 (`update_content`: old slugs keep answering, covers are redrawn when what they show changes),
@@ -15,17 +16,37 @@ from django.utils import timezone
 
 from articles import cover_files, signals
 from articles.models import Article, ArticleEvent, Disclaimer, SlugRedirect
+from newsroom.workflow import Step
 
 Status = Article.Status
 CoverSource = Article.CoverSource
 
-ALLOWED = {
-    Status.DRAFT: {Status.SCHEDULED, Status.PUBLISHED},
-    Status.SCHEDULED: {Status.DRAFT, Status.PUBLISHED},
-    Status.PUBLISHED: {Status.WITHDRAWN, Status.DISABLED},
-    Status.DISABLED: {Status.PUBLISHED},
-    Status.WITHDRAWN: set(),
+
+# The workflow's one table. Every transition function below names its step, and _move refuses a
+# start status the step does not list; the admin's buttons and actions are derived from it.
+STEPS = {
+    "publish": Step({Status.DRAFT, Status.SCHEDULED}, Status.PUBLISHED),
+    "schedule": Step({Status.DRAFT}, Status.SCHEDULED),
+    "unschedule": Step({Status.SCHEDULED}, Status.DRAFT),
+    "withdraw": Step({Status.PUBLISHED}, Status.WITHDRAWN),
+    # Legal steps: only the takedown workflow (submissions/takedowns.py) disables and restores, so
+    # that a case's status and its articles always agree. Editors cannot republish a disabled story.
+    "disable": Step({Status.PUBLISHED}, Status.DISABLED),
+    "restore": Step({Status.DISABLED}, Status.PUBLISHED),
 }
+EDITOR_STEPS = ("publish", "schedule", "unschedule", "withdraw")
+
+
+def can(step, article) -> bool:
+    """Whether `step` may start from the article's current status."""
+    return article.status in STEPS[step].sources
+
+
+def editor_steps(article) -> list[str]:
+    """The steps an editor may take on the article now, in EDITOR_STEPS order."""
+    return [step for step in EDITOR_STEPS if can(step, article)]
+
+
 # Readers may have seen (and linked to) these: their addresses must keep answering.
 ONCE_PUBLIC = {Status.PUBLISHED, Status.DISABLED, Status.WITHDRAWN}
 # What only the transitions and the cover functions below write; an editor's save leaves them alone.
@@ -35,6 +56,8 @@ PREVIEW_SALT = "articles.preview"
 
 
 class IllegalTransition(Exception):
+    """A step asked of an article whose status it does not start from."""
+
     def __init__(self, article, to_status):
         super().__init__(f"Article {article.pk} cannot go from {article.status} to {to_status}.")
         self.article = article
@@ -57,8 +80,10 @@ def _locked(article):
     return Article.objects.select_for_update().get(pk=article.pk)
 
 
-def _move(article, to_status, *, by, reason=""):
-    if to_status not in ALLOWED[article.status]:
+def _move(article, step, *, by, reason=""):
+    """Refuse a step from a status it does not start from; apply it in memory and log it."""
+    to_status = STEPS[step].target
+    if not can(step, article):
         raise IllegalTransition(article, to_status)
     ArticleEvent.objects.create(article=article, actor=by, from_status=article.status, to_status=to_status, reason=reason)
     article.status = to_status
@@ -198,7 +223,7 @@ def article_id_from_preview_token(token, *, max_age=None):
 def publish(article, *, by=None, reason="", at=None):
     """Publish now. The first publication date is kept forever (restores and edits keep it)."""
     locked = _locked(article)
-    _move(locked, Status.PUBLISHED, by=by, reason=reason)
+    _move(locked, "publish", by=by, reason=reason)
     locked.published_at = locked.published_at or at or timezone.now()
     locked.publish_at = None
     locked.save(update_fields=["status", "published_at", "publish_at", "updated_at"])
@@ -211,7 +236,7 @@ def publish(article, *, by=None, reason="", at=None):
 @transaction.atomic
 def schedule(article, *, at, by=None, reason=""):
     locked = _locked(article)
-    _move(locked, Status.SCHEDULED, by=by, reason=reason)
+    _move(locked, "schedule", by=by, reason=reason)
     locked.publish_at = at
     locked.save(update_fields=["status", "publish_at", "updated_at"])
     return locked
@@ -221,9 +246,7 @@ def schedule(article, *, at, by=None, reason=""):
 def unschedule(article, *, by=None, reason=""):
     """Take a scheduled article back to draft; it will not be published by publish_due."""
     locked = _locked(article)
-    if locked.status != Status.SCHEDULED:
-        raise IllegalTransition(locked, Status.DRAFT)
-    _move(locked, Status.DRAFT, by=by, reason=reason)
+    _move(locked, "unschedule", by=by, reason=reason)
     locked.publish_at = None
     locked.save(update_fields=["status", "publish_at", "updated_at"])
     return locked
@@ -232,7 +255,7 @@ def unschedule(article, *, by=None, reason=""):
 @transaction.atomic
 def withdraw(article, *, by, reason):
     locked = _locked(article)
-    _move(locked, Status.WITHDRAWN, by=by, reason=reason)
+    _move(locked, "withdraw", by=by, reason=reason)
     locked.save(update_fields=["status", "updated_at"])
     return locked
 
@@ -240,7 +263,7 @@ def withdraw(article, *, by, reason):
 @transaction.atomic
 def disable(article, *, by, reason):
     locked = _locked(article)
-    _move(locked, Status.DISABLED, by=by, reason=reason)
+    _move(locked, "disable", by=by, reason=reason)
     locked.save(update_fields=["status", "updated_at"])
     return locked
 
@@ -248,9 +271,7 @@ def disable(article, *, by, reason):
 @transaction.atomic
 def restore(article, *, by, reason):
     locked = _locked(article)
-    if locked.status != Status.DISABLED:
-        raise IllegalTransition(locked, Status.PUBLISHED)
-    _move(locked, Status.PUBLISHED, by=by, reason=reason)
+    _move(locked, "restore", by=by, reason=reason)
     locked.save(update_fields=["status", "updated_at"])
     return locked
 

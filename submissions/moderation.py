@@ -25,18 +25,25 @@ from django.utils.translation import gettext_lazy as _
 from articles import publishing, text
 from articles.models import Article, AuthorProfile, Tag
 from submissions import notifications, roles
+from newsroom.workflow import Step, exits
 from submissions.models import Flag, ModerationEvent, Revision, Status, Submission
 
-ALLOWED = {
-    Status.DRAFT: {Status.SUBMITTED},
-    Status.UNCONFIRMED: {Status.SUBMITTED},
-    Status.SUBMITTED: {Status.IN_REVIEW},
-    Status.IN_REVIEW: {Status.APPROVED, Status.CHANGES_REQUESTED, Status.REJECTED, Status.SUBMITTED, Status.APPEALED},
-    Status.CHANGES_REQUESTED: {Status.SUBMITTED},
-    Status.REJECTED: {Status.APPEALED},
-    Status.APPEALED: {Status.IN_REVIEW},
-    Status.APPROVED: set(),
+# The workflow's one table: each transition function below names its step, and _move refuses a
+# start status the step does not list (a story under review cannot be "appealed", nor confirmed by
+# a guest's link), even where another step reaches the same target from there.
+STEPS = {
+    "submit": Step({Status.DRAFT}, Status.SUBMITTED),
+    "confirm_email": Step({Status.UNCONFIRMED}, Status.SUBMITTED),
+    "resubmit": Step({Status.CHANGES_REQUESTED}, Status.SUBMITTED),
+    "claim": Step({Status.SUBMITTED, Status.APPEALED}, Status.IN_REVIEW),
+    "release": Step({Status.IN_REVIEW}, Status.SUBMITTED),
+    "release_appeal": Step({Status.IN_REVIEW}, Status.APPEALED),  # an appeal keeps its place and its rule
+    "approve": Step({Status.IN_REVIEW}, Status.APPROVED),
+    "request_changes": Step({Status.IN_REVIEW}, Status.CHANGES_REQUESTED),
+    "reject": Step({Status.IN_REVIEW}, Status.REJECTED),
+    "appeal": Step({Status.REJECTED}, Status.APPEALED),
 }
+ALLOWED = exits(STEPS, Status)
 DECISIONS = (Status.APPROVED, Status.CHANGES_REQUESTED, Status.REJECTED)
 _CLEAR_CLAIM = {"claimed_by": None, "claimed_at": None, "claim_expires_at": None}
 
@@ -83,6 +90,11 @@ class ReasonRequired(ModerationError):
     message = _("Give a reason: the contributor will read it.")
 
 
+def can(step, submission) -> bool:
+    """Whether `step` may start from the submission's current status."""
+    return submission.status in STEPS[step].sources
+
+
 def is_moderator(user) -> bool:
     return roles.has_role(user, settings.MODERATORS_GROUP)
 
@@ -99,10 +111,10 @@ def _latest_revision(submission):
     return submission.revisions.order_by("-number").first()
 
 
-def _move(submission, to_status, *, by, reason="", revision=None, now=None, **fields) -> ModerationEvent:
-    """Refuse an illegal move, apply a legal one with a conditional UPDATE, and log it."""
-    from_status = submission.status
-    if to_status not in ALLOWED.get(from_status, set()):
+def _move(submission, step, *, by, reason="", revision=None, now=None, **fields) -> ModerationEvent:
+    """Refuse a step from a status it does not start from, apply it with a conditional UPDATE, and log it."""
+    from_status, to_status = submission.status, STEPS[step].target
+    if from_status not in STEPS[step].sources:
         raise IllegalTransition(submission, to_status)
     now = now or timezone.now()
     updated = Submission.objects.filter(pk=submission.pk, status=from_status).update(
@@ -169,11 +181,11 @@ def submit(submission: Submission, *, by, now: datetime | None = None) -> Revisi
     """Send a draft for review: its content becomes revision 1."""
     locked = _locked(submission)
     _check_owner(locked, by)
-    if locked.status != Status.DRAFT:
+    if not can("submit", locked):  # checked before the snapshot: a refused step leaves no revision
         raise IllegalTransition(locked, Status.SUBMITTED)
     now = now or timezone.now()
     revision = _snapshot(locked, now)
-    _move(locked, Status.SUBMITTED, by=by, revision=revision, now=now, submitted_at=now)
+    _move(locked, "submit", by=by, revision=revision, now=now, submitted_at=now)
     return revision
 
 
@@ -183,11 +195,11 @@ def resubmit(submission: Submission, *, by, note: str = "", guest_email: str = "
     """Send the changes a moderator asked for: a new immutable revision goes back into the queue."""
     locked = _locked(submission)
     _check_owner(locked, by, guest_email)
-    if locked.status != Status.CHANGES_REQUESTED:
+    if not can("resubmit", locked):
         raise IllegalTransition(locked, Status.SUBMITTED)
     now = now or timezone.now()
     revision = _snapshot(locked, now)
-    _move(locked, Status.SUBMITTED, by=by, reason=note, revision=revision, now=now, submitted_at=now)
+    _move(locked, "resubmit", by=by, reason=note, revision=revision, now=now, submitted_at=now)
     return revision
 
 
@@ -196,8 +208,7 @@ def confirm_email(submission: Submission, *, now: datetime | None = None) -> Sub
     """A guest clicked the emailed link: the story enters the queue."""
     locked = _locked(submission)
     now = now or timezone.now()
-    _move(locked, Status.SUBMITTED, by=None, now=now,
-          revision=_latest_revision(locked), submitted_at=now)
+    _move(locked, "confirm_email", by=None, now=now, revision=_latest_revision(locked), submitted_at=now)
     return locked
 
 
@@ -213,7 +224,7 @@ def appeal(submission: Submission, *, by, reason: str, guest_email: str = "", no
     if locked.status == Status.REJECTED and locked.appealed_at is not None:
         raise NotAllowed(_("A decision can be appealed only once."))
     now = now or timezone.now()
-    _move(locked, Status.APPEALED, by=by, reason=reason, now=now, revision=_latest_revision(locked),
+    _move(locked, "appeal", by=by, reason=reason, now=now, revision=_latest_revision(locked),
           under_appeal=True, appealed_at=now, submitted_at=now)
     return locked
 
@@ -231,9 +242,12 @@ def rejected_by(submission):
     return event.actor_id if event else None
 
 
+def _release_step(locked):
+    return "release_appeal" if locked.under_appeal else "release"
+
+
 def _expire(locked, now):
-    back_to = Status.APPEALED if locked.under_appeal else Status.SUBMITTED
-    return _move(locked, back_to, by=None, now=now, **_CLEAR_CLAIM)  # no actor: the timeline says "claim expired"
+    return _move(locked, _release_step(locked), by=None, now=now, **_CLEAR_CLAIM)  # no actor: "claim expired"
 
 
 @transaction.atomic
@@ -248,13 +262,13 @@ def claim(submission: Submission, *, by, now: datetime | None = None) -> Submiss
                 return locked
             raise ClaimConflict()
         _expire(locked, now)
-    if locked.status not in (Status.SUBMITTED, Status.APPEALED):
+    if not can("claim", locked):
         raise IllegalTransition(locked, Status.IN_REVIEW)
     if locked.contributor_id == by.pk:
         raise NotAllowed(_("You cannot review your own submission."))
     if locked.status == Status.APPEALED and rejected_by(locked) == by.pk:
         raise NotAllowed(_("An appeal is reviewed by a different moderator than the one who rejected it."))
-    _move(locked, Status.IN_REVIEW, by=by, now=now, revision=_latest_revision(locked),
+    _move(locked, "claim", by=by, now=now, revision=_latest_revision(locked),
           claimed_by=by, claimed_at=now, claim_expires_at=now + claim_duration())
     return locked
 
@@ -275,8 +289,8 @@ def release(submission: Submission, *, by, reason: str = "", now: datetime | Non
     now = now or timezone.now()
     locked = _locked(submission)
     _check_holder(locked, by, now)
-    back_to = Status.APPEALED if locked.under_appeal else Status.SUBMITTED
-    _move(locked, back_to, by=by, reason=reason, now=now, revision=_latest_revision(locked), **_CLEAR_CLAIM)
+    _move(locked, _release_step(locked), by=by, reason=reason, now=now, revision=_latest_revision(locked),
+          **_CLEAR_CLAIM)
     return locked
 
 
@@ -294,13 +308,13 @@ def expire_claims(*, now: datetime | None = None) -> int:
     return expired
 
 
-def _decide(submission, to_status, *, by, reason, now, build_uri, with_article=False):
+def _decide(submission, step, *, by, reason, now, build_uri, with_article=False):
     now = now or timezone.now()
     locked = _locked(submission)
     _check_holder(locked, by, now)
     revision = _latest_revision(locked)
     fields = {"article": draft_article(locked, revision)} if with_article else {}
-    event = _move(locked, to_status, by=by, reason=reason, now=now, revision=revision,
+    event = _move(locked, step, by=by, reason=reason, now=now, revision=revision,
                   under_appeal=False, decided_at=now, **_CLEAR_CLAIM, **fields)
     notifications.decision_made(locked, event, build_uri=build_uri)
     return locked
@@ -309,20 +323,20 @@ def _decide(submission, to_status, *, by, reason, now, build_uri, with_article=F
 @transaction.atomic
 def approve(submission: Submission, *, by, reason: str = "", now: datetime | None = None, build_uri=None) -> Article:
     """Accept the latest revision: an Article draft, linked to the submission, waits for editors."""
-    return _decide(submission, Status.APPROVED, by=by, reason=reason, now=now, build_uri=build_uri,
+    return _decide(submission, "approve", by=by, reason=reason, now=now, build_uri=build_uri,
                    with_article=True).article
 
 
 @transaction.atomic
 def request_changes(submission: Submission, *, by, reason: str, now: datetime | None = None,
                     build_uri=None) -> Submission:
-    return _decide(submission, Status.CHANGES_REQUESTED, by=by, reason=_require_reason(reason), now=now,
+    return _decide(submission, "request_changes", by=by, reason=_require_reason(reason), now=now,
                    build_uri=build_uri)
 
 
 @transaction.atomic
 def reject(submission: Submission, *, by, reason: str, now: datetime | None = None, build_uri=None) -> Submission:
-    return _decide(submission, Status.REJECTED, by=by, reason=_require_reason(reason), now=now, build_uri=build_uri)
+    return _decide(submission, "reject", by=by, reason=_require_reason(reason), now=now, build_uri=build_uri)
 
 
 # --- From an approved revision to an Article draft ------------------------------

@@ -40,20 +40,44 @@ def test_transition_table_is_the_documented_workflow():
     assert set(moderation.ALLOWED) == ALL
 
 
-@pytest.mark.parametrize("from_status", sorted(ALL))
-def test_every_move_outside_the_table_raises_and_changes_nothing(from_status):
+@pytest.mark.parametrize("step", sorted(moderation.STEPS))
+def test_every_step_refuses_every_status_it_does_not_start_from(step):
     submission = Submission.objects.create(title="x", status=Status.DRAFT, guest_email="g@example.com")
-    Submission.objects.filter(pk=submission.pk).update(
-        status=from_status,
-        **({"claim_expires_at": timezone.now() + timedelta(minutes=5)} if from_status == Status.IN_REVIEW else {}),
-    )
-    submission.refresh_from_db()
-    for to_status in ALL - moderation.ALLOWED[from_status]:
+    for from_status in ALL - moderation.STEPS[step].sources:
+        in_review = from_status == Status.IN_REVIEW
+        Submission.objects.filter(pk=submission.pk).update(
+            status=from_status, claim_expires_at=timezone.now() + timedelta(minutes=5) if in_review else None,
+        )
+        submission.refresh_from_db()
         with pytest.raises(moderation.IllegalTransition):
-            moderation._move(submission, to_status, by=None)
+            moderation._move(submission, step, by=None)
         submission.refresh_from_db()
         assert submission.status == from_status
     assert not ModerationEvent.objects.exists()
+
+
+def test_a_contributor_cannot_appeal_a_story_under_review(mod):
+    contributor = factories.user()
+    submission = factories.submission(status=Status.SUBMITTED, contributor=contributor)
+    moderation.claim(submission, by=mod)
+
+    with pytest.raises(moderation.IllegalTransition):
+        moderation.appeal(submission, by=contributor, reason="Please look again")
+
+    submission.refresh_from_db()
+    assert submission.status == Status.IN_REVIEW and submission.claimed_by == mod
+    assert not submission.events.filter(to_status=Status.APPEALED).exists()
+
+
+def test_a_guest_confirmation_link_cannot_pull_a_story_out_of_review(mod):
+    submission = factories.submission(status=Status.SUBMITTED, guest_email="guest@example.com")
+    moderation.claim(submission, by=mod)
+
+    with pytest.raises(moderation.IllegalTransition):
+        moderation.confirm_email(submission)
+
+    submission.refresh_from_db()
+    assert submission.status == Status.IN_REVIEW and submission.claimed_by == mod
 
 
 def test_a_stale_read_cannot_move_a_submission_someone_else_moved():
@@ -62,7 +86,7 @@ def test_a_stale_read_cannot_move_a_submission_someone_else_moved():
     moderation.claim(submission, by=factories.moderator())
 
     with pytest.raises(moderation.ClaimConflict):
-        moderation._move(stale, Status.IN_REVIEW, by=None)
+        moderation._move(stale, "claim", by=None)
 
 
 def test_submit_freezes_revision_one_and_logs_every_step():
