@@ -17,15 +17,22 @@ from articles.models import (
 
 Status = Article.Status
 
-# The change form's workflow buttons: the edits are saved first, then the transition runs.
-WORKFLOW_BUTTONS = {
-    "_publish": (_("Save and publish now"), {Status.DRAFT, Status.SCHEDULED}),
-    "_schedule": (_("Save and schedule"), {Status.DRAFT}),
-    "_unschedule": (_("Cancel the schedule"), {Status.SCHEDULED}),
-    "_withdraw": (_("Withdraw (the address then answers 410 Gone)"), {Status.PUBLISHED}),
-    "_regenerate_cover": (_("Redraw the generated cover"), set(Status)),
+# The change form's buttons, one per editor step of the workflow (publishing.EDITOR_STEPS): which
+# ones an article offers, and which ones its form accepts, come from publishing.can(); the admin keeps
+# only their labels. The edits are saved first, then the step runs. Disabling and restoring are the
+# takedown workflow's: no button or action here reaches them.
+STEP_BUTTONS = {
+    "publish": _("Save and publish now"),
+    "schedule": _("Save and schedule"),
+    "unschedule": _("Cancel the schedule"),
+    "withdraw": _("Withdraw (the address then answers 410 Gone)"),
 }
+REDRAW_BUTTON = "_regenerate_cover"  # not a status step: any article's generated cover can be redrawn
 SHAREABLE = {Status.DRAFT, Status.SCHEDULED}
+
+
+def button_name(step):
+    return f"_{step}"
 
 
 @admin.register(Category)
@@ -99,7 +106,9 @@ class ArticleAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.workflow_action = next((name for name in WORKFLOW_BUTTONS if name in self.data), None)
+        # The step asked for (a name from publishing.EDITOR_STEPS), or REDRAW_BUTTON, or None.
+        self.workflow_action = next((step for step in publishing.EDITOR_STEPS if button_name(step) in self.data),
+                                    REDRAW_BUTTON if REDRAW_BUTTON in self.data else None)
         if "publish_at" in self.fields:
             self.fields["publish_at"].help_text = _(
                 "Used by “Save and schedule”. To move a scheduled article, change the time and save."
@@ -124,25 +133,27 @@ class ArticleAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        status = self.instance.status if self.instance.pk else Status.DRAFT
+        # A new article is saved as a draft first, so its steps are a draft's.
+        current = self.instance if self.instance.pk else Article(status=Status.DRAFT)
+        status = current.status
         action = self.workflow_action
-        if action and self.instance.pk and status not in WORKFLOW_BUTTONS[action][1]:
+        if action in STEP_BUTTONS and not publishing.can(action, current):
             raise forms.ValidationError(
                 _("This article is %(status)s: “%(step)s” is not possible now."),
-                params={"status": self.instance.get_status_display(), "step": WORKFLOW_BUTTONS[action][0]},
+                params={"status": current.get_status_display(), "step": STEP_BUTTONS[action]},
                 code="illegal_step",
             )
         publish_at = cleaned.get("publish_at")
-        needs_time = action == "_schedule" or (status == Status.SCHEDULED and "publish_at" in self.changed_data
-                                               and action not in ("_publish", "_unschedule"))
+        needs_time = action == "schedule" or (status == Status.SCHEDULED and "publish_at" in self.changed_data
+                                              and action not in ("publish", "unschedule"))
         if needs_time and "publish_at" not in self.errors:
             if not publish_at:
                 self.add_error("publish_at", _("Choose when to publish."))
             elif publish_at <= timezone.now():
                 self.add_error("publish_at", _("Choose a time in the future, or publish now."))
-        if action == "_withdraw" and not cleaned.get("workflow_reason", "").strip():
+        if action == "withdraw" and not cleaned.get("workflow_reason", "").strip():
             self.add_error("workflow_reason", _("Say why the article is withdrawn; readers are told it was."))
-        if action == "_regenerate_cover" and cleaned.get("cover_upload"):
+        if action == REDRAW_BUTTON and cleaned.get("cover_upload"):
             self.add_error("cover_upload", _("Either upload a cover or redraw the generated one, not both."))
         return cleaned
 
@@ -183,8 +194,8 @@ class ArticleAdmin(admin.ModelAdmin):
     # "N results (M total)" would count the whole table again on every search.
     show_full_result_count = False
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["tags"]
-    raw_id_fields = ["author"]
+    # A searchable choice of author (editors hold auth.view_user for it: articles/migrations/0009).
+    autocomplete_fields = ["author", "tags"]
     readonly_fields = ["status", "published_at", "reading_minutes", "cover_preview", "cover_source",
                        "source_submission", "old_addresses"]
     filter_horizontal = ["disclaimers"]
@@ -275,11 +286,20 @@ class ArticleAdmin(admin.ModelAdmin):
             )
             context["share_days"] = max(1, settings.PREVIEW_LINK_MAX_AGE // 86400)
             if self.has_change_permission(request, obj):
-                buttons = {name: label for name, (label, allowed) in WORKFLOW_BUTTONS.items() if obj.status in allowed}
-                if obj.cover_source == Article.CoverSource.UPLOADED:
-                    buttons["_regenerate_cover"] = _("Replace the uploaded cover with generated art")
-                context["workflow_buttons"] = list(buttons.items())
+                context["workflow_buttons"] = self._buttons(obj)
+        elif add and self.has_add_permission(request):
+            # The add form publishes or schedules at once: a new article is a draft until the step runs.
+            context["workflow_buttons"] = self._buttons(Article(status=Status.DRAFT))
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @staticmethod
+    def _buttons(article):
+        buttons = [(button_name(step), STEP_BUTTONS[step]) for step in publishing.editor_steps(article)]
+        if article.pk:
+            redraw = (_("Replace the uploaded cover with generated art")
+                      if article.cover_source == Article.CoverSource.UPLOADED else _("Redraw the generated cover"))
+            buttons.append((REDRAW_BUTTON, redraw))
+        return buttons
 
     def save_model(self, request, obj, form, change):
         # Content only: status moves through publishing's transitions (see save_related).
@@ -293,28 +313,34 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        if change and form.workflow_action:
+        if form.workflow_action:
             self._run_step(request, form.instance, form.workflow_action, form.cleaned_data.get("workflow_reason", ""))
 
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(request, "_article_step_ran", False):
+            return HttpResponseRedirect(reverse("admin:articles_article_change", args=[obj.pk]))
+        return super().response_add(request, obj, post_url_continue)
+
     def response_change(self, request, obj):
-        if any(name in request.POST for name in WORKFLOW_BUTTONS):
+        if getattr(request, "_article_step_ran", False):
             return HttpResponseRedirect(reverse("admin:articles_article_change", args=[obj.pk]))
         return super().response_change(request, obj)
 
     def _run_step(self, request, article, step, reason):
         user = request.user
+        request._article_step_ran = True  # the response goes back to the article, to show where it stands
         try:
-            if step == "_publish":
+            if step == "publish":
                 publishing.publish(article, by=user, reason=reason)
                 done = gettext("Saved and published: readers can see it now.")
-            elif step == "_schedule":
+            elif step == "schedule":
                 publishing.schedule(article, at=article.publish_at, by=user, reason=reason)
                 when = timezone.localtime(article.publish_at).strftime("%Y-%m-%d %H:%M %Z")
                 done = gettext("Saved and scheduled for %(when)s.") % {"when": when}
-            elif step == "_unschedule":
+            elif step == "unschedule":
                 publishing.unschedule(article, by=user, reason=reason)
                 done = gettext("The schedule is cancelled; the article is a draft again.")
-            elif step == "_withdraw":
+            elif step == "withdraw":
                 publishing.withdraw(article, by=user, reason=reason)
                 done = gettext("Withdrawn: its address now answers 410 Gone.")
             else:
@@ -342,13 +368,15 @@ class ArticleAdmin(admin.ModelAdmin):
         with translation.override(obj.language):
             return reverse("articles:shared_preview", args=[publishing.preview_token(obj)])
 
-    # --- list actions: each calls publishing, never sets a status ------------------------------
+    # --- list actions: one per editor step; each runs the workflow's function, never sets a status ----
 
     def _each(self, request, queryset, step, success, **kwargs):
+        """Run workflow `step` (a name in publishing.EDITOR_STEPS, also its function's name) on each article."""
+        assert step in publishing.EDITOR_STEPS, step
         done = 0
         for article in queryset:
             try:
-                step(article, by=request.user, **kwargs)
+                getattr(publishing, step)(article, by=request.user, **kwargs)
                 done += 1
             except publishing.IllegalTransition:
                 self.message_user(request, self._refusal(article), messages.WARNING)
@@ -357,14 +385,14 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Publish selected articles now"), permissions=["change"])
     def publish_now(self, request, queryset):
-        self._each(request, queryset, publishing.publish, lambda n: ngettext(
+        self._each(request, queryset, "publish", lambda n: ngettext(
             "%(count)d article published.", "%(count)d articles published.", n))
 
     @admin.action(description=_("Schedule selected drafts…"), permissions=["change"])
     def schedule(self, request, queryset):
         form = ScheduleForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
-            self._each(request, queryset, publishing.schedule, lambda n: ngettext(
+            self._each(request, queryset, "schedule", lambda n: ngettext(
                 "%(count)d article scheduled.", "%(count)d articles scheduled.", n),
                 at=form.cleaned_data["publish_at"], reason=form.cleaned_data["reason"])
             return None
@@ -373,14 +401,14 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Cancel the schedule of selected articles"), permissions=["change"])
     def unschedule(self, request, queryset):
-        self._each(request, queryset, publishing.unschedule, lambda n: ngettext(
+        self._each(request, queryset, "unschedule", lambda n: ngettext(
             "%(count)d article is a draft again.", "%(count)d articles are drafts again.", n))
 
     @admin.action(description=_("Withdraw selected articles…"), permissions=["change"])
     def withdraw(self, request, queryset):
         form = WithdrawForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
-            self._each(request, queryset, publishing.withdraw, lambda n: ngettext(
+            self._each(request, queryset, "withdraw", lambda n: ngettext(
                 "%(count)d article withdrawn.", "%(count)d articles withdrawn.", n), reason=form.cleaned_data["reason"])
             return None
         return self._confirmation(
@@ -418,8 +446,12 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Redraw the generated covers of selected articles"), permissions=["change"])
     def regenerate_covers(self, request, queryset):
-        self._each(request, queryset, publishing.regenerate_cover, lambda n: ngettext(
-            "The cover of %(count)d article is being redrawn.", "The covers of %(count)d articles are being redrawn.", n))
+        for article in queryset:
+            publishing.regenerate_cover(article, by=request.user)
+        count = len(queryset)
+        self.message_user(request, ngettext(
+            "The cover of %(count)d article is being redrawn.", "The covers of %(count)d articles are being redrawn.",
+            count) % {"count": count}, messages.SUCCESS)
 
 
 @admin.register(Disclaimer)

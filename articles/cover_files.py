@@ -27,7 +27,8 @@ def cover_inputs(article):
         "category": category_name,
         "color": category.color,
         "language": article.language,
-        "seed": str(article.pk),
+        # Variation 0 keeps the seed covers were drawn with before variations existed.
+        "seed": f"{article.pk}.{article.cover_variation}" if article.cover_variation else str(article.pk),
     }
 
 

@@ -173,6 +173,8 @@ class Article(PublicContent):
     # image gets a new name, so browsers and CDNs can cache them forever.
     cover_hash = models.CharField(max_length=16, blank=True, editable=False)
     cover_source = models.CharField(max_length=10, choices=CoverSource.choices, default=CoverSource.GENERATED)
+    # Which variation of the generated art: "Redraw the generated cover" moves to the next one.
+    cover_variation = models.PositiveIntegerField(default=0, editable=False)
     # An uploaded replacement cover: the cleaned original, kept so its sizes can be derived again.
     cover_original = models.FileField(max_length=255, blank=True, editable=False)
     cover_credit = models.CharField(

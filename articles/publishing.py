@@ -12,6 +12,7 @@ cover replacement and regeneration, and the signed links of shareable previews.
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from articles import cover_files, signals
@@ -50,7 +51,8 @@ def editor_steps(article) -> list[str]:
 # Readers may have seen (and linked to) these: their addresses must keep answering.
 ONCE_PUBLIC = {Status.PUBLISHED, Status.DISABLED, Status.WITHDRAWN}
 # What only the transitions and the cover functions below write; an editor's save leaves them alone.
-WORKFLOW_FIELDS = ("status", "published_at", "cover_hash", "cover_source", "cover_original", "created_at")
+WORKFLOW_FIELDS = ("status", "published_at", "cover_hash", "cover_source", "cover_original", "cover_variation",
+                   "created_at")
 COVER_FIELDS = ("title", "category_id", "language")  # what a generated cover shows
 PREVIEW_SALT = "articles.preview"
 
@@ -177,12 +179,19 @@ def replace_cover(article, *, image, by=None):
 
 @transaction.atomic
 def regenerate_cover(article, *, by=None):
-    """Redraw the computer-generated cover after commit; an uploaded replacement is dropped for it."""
+    """Draw a new variation of the computer-generated cover after commit.
+
+    An uploaded replacement is dropped for generated art (its current variation: the art the article
+    had before the upload). The old files are deleted once the new ones are drawn.
+    """
     locked = _locked(article)
     if locked.cover_source != CoverSource.GENERATED:
         # No hash until the art is drawn: the page never shows an upload captioned as generated art.
         Article.objects.filter(pk=locked.pk).update(cover_source=CoverSource.GENERATED, cover_hash="", cover_original="")
         article.cover_source, article.cover_hash, article.cover_original = CoverSource.GENERATED, "", ""
+    else:
+        Article.objects.filter(pk=locked.pk).update(cover_variation=F("cover_variation") + 1)
+        article.cover_variation = locked.cover_variation + 1
     _queue_cover(locked, force=True)
     return article
 

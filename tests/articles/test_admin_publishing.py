@@ -571,3 +571,144 @@ def test_rewording_the_submitted_disclaimer_keeps_staff_edits():
     assert default.text_en == reword.NEW_EN and "computer-generated" not in default.html_en
     assert "컴퓨터" not in default.html_ko and "가이드라인" in default.html_ko
     assert (edited.text_en, edited.text_ko) == ("Our own words.", "우리 말.")
+
+
+# --- the workflow's table decides every step ------------------------------------------------------
+
+
+@pytest.fixture
+def disabled_by_a_case(category, author):
+    """A story disabled (451) by an upheld copyright case, as the takedown workflow leaves it."""
+    story = factories.article(title="Disputed photo story", category=category, author=author)
+    case = factories.takedown_case(status="upheld", articles=[story])
+    story.refresh_from_db()
+    assert story.status == Status.DISABLED
+    return story, case
+
+
+def test_an_editor_cannot_republish_a_story_disabled_by_a_copyright_case(editor_client, client, disabled_by_a_case):
+    story, case = disabled_by_a_case
+
+    run_action(editor_client, "publish_now", [story])
+    editor_client.post(change_url(story), form_data(story, _publish="1"))
+
+    story.refresh_from_db()
+    case.refresh_from_db()
+    assert story.status == Status.DISABLED and case.status == "upheld"
+    assert client.get(story.get_absolute_url()).status_code == 451
+    assert not ArticleEvent.objects.filter(article=story, to_status=Status.PUBLISHED, from_status=Status.DISABLED)
+    page = editor_client.get(change_url(story)).content.decode()
+    assert 'name="_publish"' not in page and 'name="_withdraw"' not in page
+
+
+def test_the_publish_function_itself_refuses_a_disabled_story(disabled_by_a_case):
+    story, _ = disabled_by_a_case
+
+    with pytest.raises(publishing.IllegalTransition):
+        publishing.publish(story)
+
+    story.refresh_from_db()
+    assert story.status == Status.DISABLED
+
+
+@pytest.mark.parametrize("status", [s for s in Status if s != Status.DISABLED])
+def test_the_change_form_offers_exactly_the_steps_the_workflow_allows(editor_client, category, author, status):
+    if status == Status.SCHEDULED:
+        story = factories.article(status=Status.DRAFT, category=category, author=author)
+        publishing.schedule(story, at=timezone.now() + timedelta(days=1))
+        story.refresh_from_db()
+    else:
+        story = factories.article(status=status, category=category, author=author)
+
+    page = editor_client.get(change_url(story)).content.decode()
+
+    offered = {step for step in publishing.EDITOR_STEPS if f'name="_{step}"' in page}
+    assert offered == {step for step in publishing.EDITOR_STEPS if story.status in publishing.STEPS[step].sources}
+    assert 'name="_disable"' not in page and 'name="_restore"' not in page
+
+
+def test_every_editor_step_has_a_button_and_the_legal_steps_have_none():
+    from articles.admin import STEP_BUTTONS
+
+    assert set(STEP_BUTTONS) == set(publishing.EDITOR_STEPS)
+    assert not {"disable", "restore"} & set(publishing.EDITOR_STEPS)
+
+
+def test_redraw_draws_a_new_variation_of_the_generated_cover(editor_client, article, settings,
+                                                             django_capture_on_commit_callbacks):
+    from django.core.files.storage import default_storage
+
+    from articles import cover_files
+
+    with django_capture_on_commit_callbacks(execute=True):
+        publishing.regenerate_cover(article)  # the first drawing
+    article.refresh_from_db()
+    first_hash = article.cover_hash
+    first = default_storage.open(cover_files.path(article.pk, first_hash, "og", "jpeg")).read()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        editor_client.post(change_url(article), form_data(article, _regenerate_cover="1"))
+
+    article.refresh_from_db()
+    assert article.cover_hash and article.cover_hash != first_hash
+    second = default_storage.open(cover_files.path(article.pk, article.cover_hash, "og", "jpeg")).read()
+    assert second != first
+    assert not default_storage.exists(cover_files.path(article.pk, first_hash, "og", "jpeg"))  # old files dropped
+
+
+def test_the_add_form_publishes_at_once(editor_client, editor, category, django_capture_on_commit_callbacks):
+    page = editor_client.get(reverse("admin:articles_article_add")).content.decode()
+    assert 'name="_publish"' in page and 'name="_schedule"' in page and 'name="_withdraw"' not in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_client.post(reverse("admin:articles_article_add"), {
+            **new_article_data(category, editor), "_publish": "1",
+        })
+
+    article = Article.objects.get(slug="editors-own-story")
+    assert response.status_code == 302 and response["Location"] == change_url(article)
+    assert article.status == Status.PUBLISHED and article.published_at
+    assert list(ArticleEvent.objects.filter(article=article).values_list("to_status", "actor")) == [
+        (Status.PUBLISHED, editor.pk)
+    ]
+
+
+def test_the_add_form_schedules_at_once_and_asks_for_a_time(editor_client, editor, category):
+    refused = editor_client.post(reverse("admin:articles_article_add"), {
+        **new_article_data(category, editor), "_schedule": "1",
+    })
+    assert refused.status_code == 200 and "Choose when to publish." in refused.content.decode()
+    assert not Article.objects.filter(slug="editors-own-story").exists()
+
+    when = timezone.now() + timedelta(days=1)
+    editor_client.post(reverse("admin:articles_article_add"), {
+        **new_article_data(category, editor), **at(when), "_schedule": "1",
+    })
+
+    article = Article.objects.get(slug="editors-own-story")
+    assert article.status == Status.SCHEDULED and abs(article.publish_at - when) < timedelta(seconds=1)
+
+
+def test_the_author_is_a_searchable_choice(editor_client, editor, category):
+    writer = factories.user(username="mina", display_name="Mina Park", first_name="Mina")
+
+    page = editor_client.get(reverse("admin:articles_article_add")).content.decode()
+    found = editor_client.get(reverse("admin:autocomplete"), {
+        "term": "min", "app_label": "articles", "model_name": "article", "field_name": "author",
+    })
+
+    assert 'class="admin-autocomplete' in page and 'name="author"' in page
+    assert 'class="vForeignKeyRawIdAdminField"' not in page
+    assert found.status_code == 200
+    assert [item["id"] for item in found.json()["results"]] == [str(writer.pk)]
+
+
+def new_article_data(category, author):
+    return {
+        "title": "Editor's own story", "slug": "editors-own-story", "language": "en", "category": category.pk,
+        "author": author.pk, "summary": "Summary.", "body": "Body.",
+        "disclaimers": list(Disclaimer.objects.filter(is_default=True).values_list("pk", flat=True)),
+        "publish_at_0": "", "publish_at_1": "", "workflow_reason": "",
+        "events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0", "events-MIN_NUM_FORMS": "0",
+        "events-MAX_NUM_FORMS": "0",
+    }
