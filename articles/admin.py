@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from articles import cover_files, images, publishing
 from articles.models import (
-    Article, ArticleEvent, AuthorProfile, Category, Disclaimer, NewsletterSubscriber, Page, Tag,
+    Article, ArticleEvent, AuthorProfile, Category, Disclaimer, NewsletterSubscriber, Page, SubscriberEvent, Tag,
 )
 
 Status = Article.Status
@@ -475,9 +475,28 @@ class PageAdmin(admin.ModelAdmin):
     list_filter = ["slug", "language"]
 
 
+class SubscriberEventInline(admin.TabularInline):
+    """How the subscription came to be what it is: read-only, like every workflow log."""
+
+    model = SubscriberEvent
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "from_status", "to_status", "reason"]
+    readonly_fields = fields
+    verbose_name_plural = _("history")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(NewsletterSubscriber)
 class NewsletterSubscriberAdmin(admin.ModelAdmin):
     list_display = ["email", "language", "status", "created_at", "confirmed_at"]
     list_filter = ["status", "language"]
     search_fields = ["email"]
-    readonly_fields = ["created_at", "confirmed_at", "unsubscribed_at"]
+    # The status moves only through articles/newsletter.py (double opt-in, unsubscribe), which logs it.
+    readonly_fields = ["status", "created_at", "confirmed_at", "unsubscribed_at"]
+    inlines = [SubscriberEventInline]

@@ -349,3 +349,21 @@ class NewsletterSubscriber(models.Model):
 
     def __str__(self):
         return self.email
+
+
+class SubscriberEvent(models.Model):
+    """Append-only log of every status change of a newsletter subscription, and how it happened."""
+
+    subscriber = models.ForeignKey(NewsletterSubscriber, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(_("from"), max_length=12, choices=NewsletterSubscriber.Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=12, choices=NewsletterSubscriber.Status.choices)
+    reason = models.CharField(_("how"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("subscription event")
+        verbose_name_plural = _("subscription events")
+
+    def __str__(self):
+        return f"{self.subscriber_id}: {self.from_status or '-'} → {self.to_status}"

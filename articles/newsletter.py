@@ -1,4 +1,8 @@
-"""Newsletter subscriptions: double opt-in, one-click unsubscribe, signed links."""
+"""Newsletter subscriptions: double opt-in, one-click unsubscribe, signed links.
+
+The only code that changes `NewsletterSubscriber.status`: each change is a named step of STEPS and
+writes a SubscriberEvent (what, when, how), so that consent can be shown for every address.
+"""
 
 from django.conf import settings
 from django.core import signing
@@ -6,16 +10,35 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from articles.models import NewsletterSubscriber
+from articles.models import NewsletterSubscriber, SubscriberEvent
 from newsroom import mail
+from newsroom.workflow import Step
 
 Status = NewsletterSubscriber.Status
+STEPS = {
+    "subscribe": Step({Status.UNSUBSCRIBED}, Status.PENDING),  # a new address starts pending (logged from "")
+    "confirm": Step({Status.PENDING}, Status.CONFIRMED),
+    "unsubscribe": Step({Status.PENDING, Status.CONFIRMED}, Status.UNSUBSCRIBED),
+}
 CONFIRM_SALT = "newsletter.confirm"
 UNSUBSCRIBE_SALT = "newsletter.unsubscribe"
 
 
 class InvalidToken(Exception):
     pass
+
+
+def _move(subscriber, step, *, reason, now=None, **fields):
+    """Apply a step from a status it starts from (callers check), save the changed columns, log it."""
+    from_status, to_status = subscriber.status, STEPS[step].target
+    if from_status not in STEPS[step].sources:
+        raise ValueError(f"Subscriber {subscriber.pk} cannot {step} from {from_status}.")
+    for name, value in fields.items():
+        setattr(subscriber, name, value)
+    subscriber.status = to_status
+    subscriber.save(update_fields=["status", *fields])
+    SubscriberEvent.objects.create(subscriber=subscriber, from_status=from_status, to_status=to_status,
+                                   reason=reason, created_at=now or timezone.now())
 
 
 def confirm_token(subscriber):
@@ -39,6 +62,8 @@ def subscribe(*, email, language, build_uri):
     subscriber, created = NewsletterSubscriber.objects.select_for_update().get_or_create(
         email=email, defaults={"language": language}
     )
+    if created:
+        SubscriberEvent.objects.create(subscriber=subscriber, to_status=Status.PENDING, reason="signed up")
     unsubscribe = _link(build_uri, "articles:newsletter_unsubscribe", unsubscribe_token(subscriber), language)
     if subscriber.status == Status.CONFIRMED:
         mail.send_on_commit(
@@ -46,9 +71,11 @@ def subscribe(*, email, language, build_uri):
             context={"unsubscribe_link": unsubscribe},
         )
         return subscriber
-    subscriber.status = Status.PENDING
-    subscriber.language = language
-    subscriber.save(update_fields=["status", "language"])
+    if subscriber.status == Status.UNSUBSCRIBED:
+        _move(subscriber, "subscribe", reason="signed up again", language=language)
+    elif subscriber.language != language:
+        subscriber.language = language
+        subscriber.save(update_fields=["language"])
     confirm = _link(build_uri, "articles:newsletter_confirm", confirm_token(subscriber), language)
     mail.send_on_commit(
         "newsletter_confirm", to=email, language=language,
@@ -72,10 +99,13 @@ def _subscriber_from(token, salt, max_age=None):
 @transaction.atomic
 def confirm(token):
     subscriber = _subscriber_from(token, CONFIRM_SALT, max_age=settings.NEWSLETTER_TOKEN_MAX_AGE)
-    if subscriber.status != Status.CONFIRMED:
-        subscriber.status = Status.CONFIRMED
-        subscriber.confirmed_at = timezone.now()
-        subscriber.save(update_fields=["status", "confirmed_at"])
+    subscriber = NewsletterSubscriber.objects.select_for_update().get(pk=subscriber.pk)
+    if subscriber.status == Status.UNSUBSCRIBED:
+        # An old confirmation link never undoes a later unsubscribe: signing up again sends a new one.
+        raise InvalidToken
+    if subscriber.status == Status.PENDING:
+        now = timezone.now()
+        _move(subscriber, "confirm", reason="confirmed by the emailed link", now=now, confirmed_at=now)
     return subscriber
 
 
@@ -84,10 +114,11 @@ def subscriber_for_unsubscribe(token):
 
 
 @transaction.atomic
-def unsubscribe(token):
+def unsubscribe(token, *, how="unsubscribe link"):
+    """`how` is recorded with the change, e.g. "one-click (RFC 8058)" for a mail client's POST."""
     subscriber = _subscriber_from(token, UNSUBSCRIBE_SALT)
+    subscriber = NewsletterSubscriber.objects.select_for_update().get(pk=subscriber.pk)
     if subscriber.status != Status.UNSUBSCRIBED:
-        subscriber.status = Status.UNSUBSCRIBED
-        subscriber.unsubscribed_at = timezone.now()
-        subscriber.save(update_fields=["status", "unsubscribed_at"])
+        now = timezone.now()
+        _move(subscriber, "unsubscribe", reason=how, now=now, unsubscribed_at=now)
     return subscriber

@@ -212,7 +212,8 @@ def newsletter_unsubscribe(request, token):
     try:
         subscriber = newsletter.subscriber_for_unsubscribe(token)
         if request.method == "POST":
-            newsletter.unsubscribe(token)
+            one_click = request.POST.get("List-Unsubscribe") == "One-Click"
+            newsletter.unsubscribe(token, how="one-click (RFC 8058)" if one_click else "unsubscribe page")
             return render(request, "articles/newsletter_unsubscribed.html", {"subscriber": subscriber})
     except newsletter.InvalidToken:
         return render(request, "articles/newsletter_invalid.html", status=400)

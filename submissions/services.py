@@ -24,6 +24,9 @@ from submissions.models import (
 )
 
 CONTENT_FIELDS = ("title", "summary", "body", "category", "tags", "language", "sources", "no_sources")
+# What a contributor's save writes: never the status, the claim or the review dates, which only
+# submissions/moderation.py writes (a whole-row save from a stale copy would put old ones back).
+SAVED_FIELDS = (*CONTENT_FIELDS, "contact_language", "image", "image_width", "image_height", "updated_at")
 
 
 class Refused(Exception):
@@ -71,12 +74,14 @@ def save_draft(*, contributor, data, contact_language, submission=None) -> Submi
         _apply(submission, data, contact_language=contact_language)
         moderation.start(submission)
     else:
+        # The row as it is now (a second click or another tab may have sent it meanwhile), held until commit.
+        submission = Submission.objects.select_for_update().get(pk=submission.pk)
         if submission.contributor_id != contributor.pk:
             raise moderation.NotAllowed()
         if not submission.is_editable:
             raise Refused(_("This submission can no longer be edited."))
         _apply(submission, data, contact_language=contact_language)
-        submission.save()
+        submission.save(update_fields=SAVED_FIELDS)
     _sync_sources(submission)
     return submission
 
@@ -109,10 +114,11 @@ def send_as_guest(*, guest_name, guest_email, data, contact_language, build_uri=
 @transaction.atomic
 def resend_as_guest(*, submission, data, contact_language) -> Submission:
     """A guest (who opened their signed link) sends the changes a moderator asked for."""
+    submission = Submission.objects.select_for_update().get(pk=submission.pk)
     if not submission.is_guest or submission.status != Status.CHANGES_REQUESTED:
         raise Refused(_("This submission can no longer be edited."))
     _apply(submission, data, contact_language=contact_language)
-    submission.save()
+    submission.save(update_fields=SAVED_FIELDS)
     _sync_sources(submission)
     moderation.resubmit(submission, by=None, guest_email=submission.guest_email)
     submission.refresh_from_db()

@@ -111,3 +111,53 @@ def test_honeypot_catches_bots(client):
 
     assert response.status_code == 400
     assert NewsletterSubscriber.objects.count() == 0
+
+
+def _history(email):
+    return list(NewsletterSubscriber.objects.get(email=email).events.values_list("from_status", "to_status", "reason"))
+
+
+def test_every_change_of_a_subscription_is_recorded_with_how_it_happened(client, django_capture_on_commit_callbacks):
+    subscribe(client, django_capture_on_commit_callbacks, "kept@example.com")
+    confirm_link, unsubscribe_link = _links(mail.outbox[0])
+    client.get(confirm_link)
+    client.get(confirm_link)  # a second click changes nothing, so records nothing
+    client.post(unsubscribe_link, {"List-Unsubscribe": "One-Click"})
+    subscribe(client, django_capture_on_commit_callbacks, "kept@example.com")
+    client.get(_links(mail.outbox[-1])[0])
+    client.post(_links(mail.outbox[-1])[1])
+
+    assert _history("kept@example.com") == [
+        ("", Status.PENDING, "signed up"),
+        (Status.PENDING, Status.CONFIRMED, "confirmed by the emailed link"),
+        (Status.CONFIRMED, Status.UNSUBSCRIBED, "one-click (RFC 8058)"),
+        (Status.UNSUBSCRIBED, Status.PENDING, "signed up again"),
+        (Status.PENDING, Status.CONFIRMED, "confirmed by the emailed link"),
+        (Status.CONFIRMED, Status.UNSUBSCRIBED, "unsubscribe page"),
+    ]
+
+
+def test_an_old_confirmation_link_does_not_undo_an_unsubscribe(client, django_capture_on_commit_callbacks):
+    subscribe(client, django_capture_on_commit_callbacks, "gone@example.com")
+    confirm_link, unsubscribe_link = _links(mail.outbox[0])
+    client.get(confirm_link)
+    client.post(unsubscribe_link)
+
+    again = client.get(confirm_link)
+
+    assert again.status_code == 400
+    assert NewsletterSubscriber.objects.get().status == Status.UNSUBSCRIBED
+
+
+def test_the_admin_shows_the_history_and_cannot_change_the_status(admin_client, client,
+                                                                  django_capture_on_commit_callbacks):
+    from django.urls import reverse
+
+    subscribe(client, django_capture_on_commit_callbacks, "shown@example.com")
+    subscriber = NewsletterSubscriber.objects.get()
+
+    page = admin_client.get(reverse("admin:articles_newslettersubscriber_change", args=[subscriber.pk]))
+
+    html = page.content.decode()
+    assert "signed up" in html
+    assert 'name="status"' not in html

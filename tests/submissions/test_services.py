@@ -77,3 +77,54 @@ def test_identical_revisions_have_no_diff():
 
 def test_contributor_strikes_is_a_hook_that_counts_nothing_yet():
     assert services.contributor_strikes(factories.user()) == 0
+
+
+def _changes(submission, **fields):
+    return {"title": submission.title, "summary": submission.summary, "body": submission.body + "\n\nMore.",
+            "category": submission.category, "tags": submission.tag_list, "language": submission.language,
+            "sources": submission.source_list, "no_sources": submission.no_sources, **fields}
+
+
+def test_a_second_send_from_a_stale_page_cannot_resend_a_story_already_in_the_queue():
+    contributor = factories.user()
+    draft = factories.submission(status=Status.DRAFT, contributor=contributor)
+    stale = type(draft).objects.get(pk=draft.pk)  # the second tab's copy, read before the first send
+    services.send(contributor=contributor, data=_changes(draft), contact_language="en", submission=draft)
+
+    with pytest.raises(services.Refused):
+        services.send(contributor=contributor, data=_changes(stale, title="Changed"), contact_language="en",
+                      submission=stale)
+
+    draft.refresh_from_db()
+    assert draft.status == Status.SUBMITTED and draft.submitted_at is not None
+    assert draft.revisions.count() == 1 and draft.title != "Changed"
+
+
+def test_saving_a_draft_from_a_stale_copy_never_rewrites_its_review_state():
+    contributor, moderator = factories.user(), factories.moderator()
+    submission = factories.submission(status=Status.CHANGES_REQUESTED, contributor=contributor, by=moderator)
+    stale = type(submission).objects.get(pk=submission.pk)
+    services.send(contributor=contributor, data=_changes(submission), contact_language="en", submission=submission)
+    from submissions import moderation
+
+    moderation.claim(submission, by=moderator)
+
+    with pytest.raises(services.Refused):
+        services.save_draft(contributor=contributor, data=_changes(stale), contact_language="en", submission=stale)
+
+    submission.refresh_from_db()
+    assert submission.status == Status.IN_REVIEW and submission.claimed_by == moderator
+
+
+def test_a_guest_double_click_on_resend_makes_one_revision():
+    moderator = factories.moderator()
+    submission = factories.submission(status=Status.CHANGES_REQUESTED, guest_email="guest@example.com", by=moderator)
+    stale = type(submission).objects.get(pk=submission.pk)
+    revisions = submission.revisions.count()
+    services.resend_as_guest(submission=submission, data=_changes(submission), contact_language="en")
+
+    with pytest.raises(services.Refused):
+        services.resend_as_guest(submission=stale, data=_changes(stale), contact_language="en")
+
+    submission.refresh_from_db()
+    assert submission.status == Status.SUBMITTED and submission.revisions.count() == revisions + 1
