@@ -238,6 +238,22 @@ def test_duplicate_message(client, writer, category):
     assert "A story based on this source has already been submitted" in response.content.decode()
 
 
+@pytest.mark.parametrize("overrides, message", [
+    ({"website": "https://spam.example"}, "Your message looks automated"),
+    ({}, "A story based on this source has already been submitted"),
+])
+def test_a_form_level_error_is_shown_once(client, writer, category, overrides, message):
+    factories.submission(sources=["https://example.org/minutes"])
+    client.force_login(writer)
+    html = client.post("/submit/", story(category, **overrides)).content.decode()
+    assert html.count(message) == 1
+
+
+def test_the_report_forms_form_level_error_is_shown_once(client, article):
+    html = client.post(f"/flag/{article.slug}/", {"reason": "spam", "website": "https://spam.example"}).content.decode()
+    assert html.count("Your message looks automated") == 1
+
+
 # --- Guests ---------------------------------------------------------------------
 
 def test_guest_submission_waits_for_the_emailed_link(client, category, django_capture_on_commit_callbacks):
