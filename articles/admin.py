@@ -29,6 +29,7 @@ STEP_BUTTONS = {
 }
 REDRAW_BUTTON = "_regenerate_cover"  # not a status step: any article's generated cover can be redrawn
 SHAREABLE = {Status.DRAFT, Status.SCHEDULED}
+USE_CONTRIBUTOR_PHOTO = "_use_contributor_photo"  # a button of its own, shown with the contributor's photo
 
 
 def button_name(step):
@@ -197,14 +198,15 @@ class ArticleAdmin(admin.ModelAdmin):
     # A searchable choice of author (editors hold auth.view_user for it: articles/migrations/0009).
     autocomplete_fields = ["author", "tags"]
     readonly_fields = ["status", "published_at", "reading_minutes", "cover_preview", "cover_source",
-                       "source_submission", "old_addresses"]
+                       "source_submission", "old_addresses", "contributor_photo_offer"]
     filter_horizontal = ["disclaimers"]
     inlines = [ArticleEventInline]
     actions = ["publish_now", "schedule", "unschedule", "withdraw", "mark_featured", "unmark_featured",
                "regenerate_covers"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "language", "category", "author", "summary", "body", "tags", "featured"]}),
-        (_("Cover"), {"fields": ["cover_preview", "cover_source", "cover_upload", "cover_credit"]}),
+        (_("Cover"), {"fields": ["cover_preview", "cover_source", "contributor_photo_offer", "cover_upload",
+                                 "cover_credit"]}),
         (_("Disclaimers"), {
             "fields": ["disclaimers"],
             "description": _("Shown on the article page in the reader's language, in the order of their position."),
@@ -243,6 +245,20 @@ class ArticleAdmin(admin.ModelAdmin):
         return format_html(
             '<a href="{}"><img src="{}" width="400" height="225" alt="{}"></a>',
             cover_files.url(obj, "og", "jpeg"), cover_files.url(obj, "thumb", "jpeg"), gettext("Current cover"),
+        )
+
+    @admin.display(description=_("contributor's photo"))
+    def contributor_photo_offer(self, obj):
+        if obj is None or not obj.contributor_photo:
+            return "—"
+        return format_html(
+            '<a href="{url}"><img src="{url}" width="240" alt="{alt}"></a>'
+            '<div><button type="submit" name="{name}" value="1" class="button">{label}</button></div>'
+            '<div class="help">{help}</div>',
+            url=obj.contributor_photo.url, alt=gettext("The contributor's photo"), name=USE_CONTRIBUTOR_PHOTO,
+            label=gettext("Use the contributor's photo as the cover"),
+            help=gettext("Sent with the story; the contributor confirmed they hold the rights to it. "
+                         "The cover stays generated art unless you choose the photo."),
         )
 
     @admin.display(description=_("source submission"))
@@ -322,6 +338,9 @@ class ArticleAdmin(admin.ModelAdmin):
         return super().response_add(request, obj, post_url_continue)
 
     def response_change(self, request, obj):
+        if USE_CONTRIBUTOR_PHOTO in request.POST:  # after the edits are saved, like the workflow buttons
+            self._use_contributor_photo(request, obj)
+            return HttpResponseRedirect(reverse("admin:articles_article_change", args=[obj.pk]))
         if getattr(request, "_article_step_ran", False):
             return HttpResponseRedirect(reverse("admin:articles_article_change", args=[obj.pk]))
         return super().response_change(request, obj)
@@ -350,6 +369,20 @@ class ArticleAdmin(admin.ModelAdmin):
             self.message_user(request, self._refusal(article), messages.ERROR)
             return
         self.message_user(request, done, messages.SUCCESS)
+
+    def _use_contributor_photo(self, request, article):
+        try:
+            with article.contributor_photo.open("rb") as photo:
+                image = cover_files.clean_upload(photo)
+        except images.InvalidImage as error:
+            self.message_user(request, gettext("The contributor's photo cannot be the cover: %(reason)s")
+                              % {"reason": error}, messages.ERROR)
+            return
+        except (OSError, ValueError):
+            self.message_user(request, gettext("The contributor's photo could not be read."), messages.ERROR)
+            return
+        publishing.replace_cover(article, image=image, by=request.user)
+        self.message_user(request, gettext("The contributor's photo is now the cover."), messages.SUCCESS)
 
     @staticmethod
     def _refusal(article):

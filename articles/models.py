@@ -177,6 +177,8 @@ class Article(PublicContent):
     cover_variation = models.PositiveIntegerField(default=0, editable=False)
     # An uploaded replacement cover: the cleaned original, kept so its sizes can be derived again.
     cover_original = models.FileField(max_length=255, blank=True, editable=False)
+    # The photo a contributor sent with the story (kept on approval): the admin offers it as the cover.
+    contributor_photo = models.FileField(_("contributor's photo"), max_length=255, blank=True, editable=False)
     cover_credit = models.CharField(
         _("cover credit"), max_length=200, blank=True,
         help_text=_("For an uploaded cover: who made the image, shown in its caption (e.g. “Photo: Mina Park”)."),

@@ -52,6 +52,7 @@ def editor_steps(article) -> list[str]:
 ONCE_PUBLIC = {Status.PUBLISHED, Status.DISABLED, Status.WITHDRAWN}
 # What only the transitions and the cover functions below write; an editor's save leaves them alone.
 WORKFLOW_FIELDS = ("status", "published_at", "cover_hash", "cover_source", "cover_original", "cover_variation",
+                   "contributor_photo",
                    "created_at")
 COVER_FIELDS = ("title", "category_id", "language")  # what a generated cover shows
 PREVIEW_SALT = "articles.preview"

@@ -1,7 +1,7 @@
 import re
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Div, Field, Fieldset, Layout, Row
+from crispy_forms.layout import HTML, Column, Div, Field, Fieldset, Layout, Row
 from django import forms
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, URLValidator
@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 
 from articles import images
 from articles.models import Category, Language
-from submissions import services
+from submissions import photos, services
 from submissions.models import Flag
 
 SUBMIT, DRAFT, PREVIEW = "submit", "draft", "preview"
@@ -67,6 +67,9 @@ class SubmissionForm(HoneypotMixin, forms.Form):
         help_text=_("Links to the reports, documents or data your story relies on, one per line."),
     )
     no_sources = forms.BooleanField(label=_("This story relies on no outside source (it is first-hand)."), required=False)
+    # A photo kept from an earlier post of this form (see submissions/photos.py); before `image`, which uses them.
+    kept_image = forms.CharField(required=False, widget=forms.HiddenInput)
+    remove_image = forms.BooleanField(label=_("Remove this photo"), required=False)
     image = forms.FileField(
         label=_("Image (optional)"), required=False,
         widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
@@ -80,6 +83,7 @@ class SubmissionForm(HoneypotMixin, forms.Form):
 
     def __init__(self, *args, user=None, submission=None, action=SUBMIT, **kwargs):
         self.user = user if getattr(user, "is_authenticated", False) else None
+        self.kept_photo = None
         self.submission = submission
         self.action = action if action in (SUBMIT, DRAFT, PREVIEW) else SUBMIT
         if submission is not None and not kwargs.get("initial"):
@@ -122,11 +126,17 @@ class SubmissionForm(HoneypotMixin, forms.Form):
             Fieldset(_("Your story"), "title", "summary", "body"),
             Fieldset(_("Where it belongs"), Row(Column("category", css_class="col-md-6"),
                                                Column("language", css_class="col-md-6")), "tags"),
-            Fieldset(_("Sources and image"), "sources", "no_sources", "image"),
+            Fieldset(_("Sources and image"), "sources", "no_sources",
+                     HTML('{% include "submissions/_photo_kept.html" %}'), "image"),
             Div(Field("website", tabindex="-1", autocomplete="off"), css_class="hp-field", aria_hidden="true"),
             Fieldset(_("Before you send"), "accept_guidelines", "confirm_rights", css_class="confirmations"),
         ]
         self.helper.layout = Layout(*layout)
+        if not self.is_bound and self.initial.get("kept_image") and not self.initial.get("remove_image"):
+            try:  # a preview keeps the photo too
+                self.kept_photo = photos.load(self.initial["kept_image"])
+            except photos.NotKept:
+                pass
 
     @property
     def strict(self):
@@ -185,12 +195,34 @@ class SubmissionForm(HoneypotMixin, forms.Form):
 
     def clean_image(self):
         upload = self.cleaned_data.get("image")
-        if not upload:
+        if upload:
+            try:
+                return images.clean_upload(upload)
+            except images.InvalidImage as error:
+                raise forms.ValidationError(str(error)) from None
+        token = self.cleaned_data.get("kept_image")
+        if not token or self.cleaned_data.get("remove_image"):
             return None
         try:
-            return images.clean_upload(upload)
-        except images.InvalidImage as error:
-            raise forms.ValidationError(str(error)) from None
+            self.kept_photo = photos.load(token)
+        except photos.NotKept:
+            raise forms.ValidationError(_("The photo you chose earlier is no longer kept: choose it again.")) from None
+        return self.kept_photo.image
+
+    def keep_photo(self, upload=None):
+        """Keep the checked photo for the next post of this page, so that the contributor need not choose it again.
+
+        Called when the page comes back (a form error, or a preview: then with the file just chosen, if any).
+        """
+        if upload is not None:
+            try:
+                image = images.clean_upload(upload)
+            except images.InvalidImage:
+                return  # the checks wait for sending; it will be chosen again
+        else:
+            image = (getattr(self, "cleaned_data", None) or {}).get("image")
+        if image is not None and (self.kept_photo is None or self.kept_photo.image is not image):
+            self.kept_photo = photos.keep(image)
 
     def clean_guest_email(self):
         return self.cleaned_data.get("guest_email", "").strip().lower()

@@ -185,6 +185,24 @@ class Submission(models.Model):
         return self.status in (Status.DRAFT, Status.CHANGES_REQUESTED)
 
     @property
+    def stage(self):
+        """What the contributor is shown: the status, or for an approved story where its article stands.
+
+        "approved" while the article waits for the editors; then "scheduled", "published", "withdrawn" or "disabled".
+        """
+        if self.status != Status.APPROVED or self.article is None:
+            return self.status
+        if self.article.is_public:
+            return Article.Status.PUBLISHED
+        if self.article.status == Article.Status.PUBLISHED:
+            return Article.Status.SCHEDULED  # published with a date still to come
+        return Status.APPROVED if self.article.status == Article.Status.DRAFT else self.article.status
+
+    def get_stage_display(self):
+        stage = self.stage
+        return Status(stage).label if stage in Status.values else Article.Status(stage).label
+
+    @property
     def can_appeal(self):
         return self.status == Status.REJECTED and self.appealed_at is None
 

@@ -388,6 +388,7 @@ def draft_article(submission, revision) -> Article:
         title=revision.title, slug=_unique_slug(revision.title, f"story-{submission.pk}"),
         language=revision.language, summary=revision.summary, body=revision.body,
         category=revision.category, author=_author_for(submission), tags=_tags(revision.tag_list),
+        contributor_photo=revision.image.name if revision.image else "",  # offered as the cover; art stays until chosen
     )
 
 

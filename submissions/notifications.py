@@ -55,6 +55,28 @@ def decision_made(submission, event, *, build_uri=None) -> None:
     )
 
 
+def story_published(sender=None, *, article_id, **kwargs) -> None:
+    """Tell the contributor their story is live, with its link (receiver of articles.signals.article_published).
+
+    The signal comes once per article, after commit; an article that is not public (any more) gets no email.
+    """
+    from submissions.models import Submission
+
+    submission = Submission.objects.select_related("article", "contributor__profile").filter(
+        article_id=article_id, status=Status.APPROVED).first()
+    if submission is None or not submission.article.is_public or not submission.contact_email:
+        return
+    article = submission.article
+    mail.send_on_commit(
+        "submission_published", to=submission.contact_email, language=submission.contact_language,
+        context={
+            "name": submission.contributor_name, "title": article.title,
+            "link": _absolute(_path(submission, "articles:detail", article.slug)),
+            "dashboard_link": submission_link(submission),
+        },
+    )
+
+
 # --- Copyright takedowns ------------------------------------------------------------
 # Every email about a case is rendered in the case's language (the contributor's, for authors),
 # recorded as an outgoing TakedownMessage with a timeline event, and sent after commit. Replies

@@ -75,19 +75,25 @@ def _handle_story_form(request, *, submission=None):
     context = {"form": form, "submission": submission, "is_guest": not request.user.is_authenticated}
     if submission is not None and submission.status == Status.CHANGES_REQUESTED:
         context["feedback"] = services.latest_decision(submission)
+
+    def form_page(status=200):
+        if request.method == "POST":  # the page comes back: the photo already chosen stays chosen
+            form.keep_photo(request.FILES.get("image") if action == PREVIEW else None)
+        return render(request, "submissions/submission_form.html", context, status=status)
+
     if request.method != "POST":
-        return render(request, "submissions/submission_form.html", context)
+        return form_page()
     if action == PREVIEW:
         context["preview"] = _preview(request)
-        return render(request, "submissions/submission_form.html", context)
+        return form_page()
     if not form.is_valid():
-        return render(request, "submissions/submission_form.html", context, status=400)
+        return form_page(400)
     if action == SUBMIT:
         try:
             _submission_limits(request, form)
         except ratelimit.RateLimited as error:
             form.add_error(None, error.message)
-            response = render(request, "submissions/submission_form.html", context, status=429)
+            response = form_page(429)
             response["Retry-After"] = str(error.retry_after)
             return response
     try:
@@ -109,7 +115,7 @@ def _handle_story_form(request, *, submission=None):
                                  submission=submission)
     except (services.Refused, moderation.ModerationError) as refused:
         form.add_error(None, refused.message)
-        return render(request, "submissions/submission_form.html", context, status=400)
+        return form_page(400)
     messages.success(request, _("Thank you! Your story is in the moderation queue. We will email you when a moderator decides."))
     return redirect(sent)
 
@@ -186,6 +192,7 @@ def detail(request, submission):
         "submission": submission,
         "revisions": revisions,
         "latest": revisions[0] if revisions else None,
+        "photo": (revisions[0].image if revisions else submission.image) or None,
         "events": _timeline(submission),
         "latest_decision": services.latest_decision(submission),
         "decided_statuses": DECIDED,

@@ -23,7 +23,7 @@ def start_the_history(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0009_cover_variation_and_author_choice'),
+        ('articles', '0010_article_contributor_photo'),
     ]
 
     operations = [

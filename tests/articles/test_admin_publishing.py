@@ -712,3 +712,53 @@ def new_article_data(category, author):
         "events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0", "events-MIN_NUM_FORMS": "0",
         "events-MAX_NUM_FORMS": "0",
     }
+
+
+# --- the contributor's photo ---------------------------------------------------------------------
+
+
+def photo_story(width=1600, height=1000):
+    from articles import images
+
+    photo = images.clean_upload(factories.image_upload(width=width, height=height))
+    return factories.submission(status="approved", image=photo)
+
+
+def test_the_contributors_photo_is_offered_and_generated_art_stays_until_chosen(
+        editor_client, django_capture_on_commit_callbacks):
+    from articles import cover_files
+
+    submission = photo_story()
+    article = submission.article
+    assert article.cover_source == Article.CoverSource.GENERATED and article.contributor_photo == submission.image.name
+
+    page = editor_client.get(change_url(article)).content.decode()
+    assert 'name="_use_contributor_photo"' in page and article.contributor_photo.url in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_client.post(change_url(article), form_data(article, _use_contributor_photo="1"))
+    assert response.status_code == 302 and response["Location"] == change_url(article)
+    article.refresh_from_db()
+    assert article.cover_source == Article.CoverSource.UPLOADED and article.cover_original
+    assert "now the cover" in editor_client.get(change_url(article)).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        editor_client.post(change_url(article), form_data(article, _regenerate_cover="1"))
+    article.refresh_from_db()
+    assert article.cover_source == Article.CoverSource.GENERATED
+    assert article.cover_hash == cover_files.covers.fingerprint(**cover_files.cover_inputs(article))
+
+
+def test_a_photo_too_small_for_a_cover_is_refused_with_a_message(editor_client):
+    article = photo_story(width=640, height=400).article
+
+    response = editor_client.post(change_url(article), form_data(article, _use_contributor_photo="1"), follow=True)
+
+    assert "a cover needs at least" in response.content.decode()
+    article.refresh_from_db()
+    assert article.cover_source == Article.CoverSource.GENERATED
+
+
+def test_no_photo_no_offer(editor_client):
+    article = factories.submission(status="approved").article
+    assert 'name="_use_contributor_photo"' not in editor_client.get(change_url(article)).content.decode()

@@ -157,6 +157,7 @@ def test_the_form_is_rate_limited(client, story, settings):
 def test_bots_filling_the_hidden_field_are_refused(client, story):
     response = client.post("/copyright/report/", notice(story, website="https://spam.example"))
     assert response.status_code == 400 and not TakedownCase.objects.exists()
+    assert response.content.decode().count("Your message looks automated") == 1
 
 
 def test_the_article_footer_links_the_form(client, story):

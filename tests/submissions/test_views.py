@@ -1,9 +1,11 @@
 import re
+from datetime import datetime
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core import mail
 from django.test import RequestFactory
+from django.utils import timezone
 
 from articles.models import Article
 from submissions import moderation, tokens
@@ -238,6 +240,22 @@ def test_duplicate_message(client, writer, category):
     assert "A story based on this source has already been submitted" in response.content.decode()
 
 
+@pytest.mark.parametrize("overrides, message", [
+    ({"website": "https://spam.example"}, "Your message looks automated"),
+    ({}, "A story based on this source has already been submitted"),
+])
+def test_a_form_level_error_is_shown_once(client, writer, category, overrides, message):
+    factories.submission(sources=["https://example.org/minutes"])
+    client.force_login(writer)
+    html = client.post("/submit/", story(category, **overrides)).content.decode()
+    assert html.count(message) == 1
+
+
+def test_the_report_forms_form_level_error_is_shown_once(client, article):
+    html = client.post(f"/flag/{article.slug}/", {"reason": "spam", "website": "https://spam.example"}).content.decode()
+    assert html.count("Your message looks automated") == 1
+
+
 # --- Guests ---------------------------------------------------------------------
 
 def test_guest_submission_waits_for_the_emailed_link(client, category, django_capture_on_commit_callbacks):
@@ -322,6 +340,45 @@ def test_dashboard_lists_own_submissions_with_status_and_feedback(client, writer
     assert "Mine with feedback" in html and "My draft" in html and "Someone else" not in html
     assert "Changes requested" in html and "Please add the vote count." in html
     assert "Edit and resubmit" in html
+
+
+def test_dashboard_and_submission_page_say_where_an_approved_story_stands(client, writer, mod):
+    from articles import publishing
+
+    submission = factories.submission(contributor=writer, status=Status.APPROVED, by=mod, title="Library story")
+    client.force_login(writer)
+    pages = ("/my/submissions/", f"/my/submissions/{submission.pk}/")
+
+    html = client.get(pages[1]).content.decode()
+    assert "It is waiting for the editors" in html and "will schedule it" not in html
+
+    publishing.schedule(submission.article, at=timezone.make_aware(datetime(2031, 5, 4, 9, 30)))
+    for page in pages:
+        html = client.get(page).content.decode()
+        assert "status-badge--scheduled" in html and "May 4, 2031" in html, page
+
+    publishing.publish(submission.article)
+    link = f'href="{submission.article.get_absolute_url()}"'
+    for page in pages:
+        html = client.get(page).content.decode()
+        assert ">Published</span>" in html and link in html and ">Approved</span>" not in html, page
+
+    publishing.withdraw(submission.article, by=None, reason="Retracted")
+    for page in pages:
+        html = client.get(page).content.decode()
+        assert ">Withdrawn</span>" in html and link not in html, page
+
+
+def test_a_guest_sees_their_published_story_through_the_access_link(client, mod):
+    from articles import publishing
+
+    submission = factories.submission(guest_email="hana@example.com", status=Status.APPROVED, by=mod)
+    publishing.publish(submission.article)
+
+    response = client.get(f"/my/submissions/access/{tokens.access_token(submission)}/", follow=True)
+
+    html = response.content.decode()
+    assert ">Published</span>" in html and f'href="{submission.article.get_absolute_url()}"' in html
 
 
 def test_detail_shows_reasons_timeline_and_appeal_form(client, writer, mod):
@@ -546,6 +603,19 @@ def test_dashboard_query_count_does_not_grow_with_rows(client, writer, mod, djan
     with django_assert_max_num_queries(8):
         response = client.get("/my/submissions/")
     assert len(response.context["submissions"]) == 11
+
+
+def test_dashboard_query_count_does_not_grow_with_published_stories(client, writer, mod,
+                                                                   django_assert_max_num_queries):
+    from articles import publishing
+
+    factories.submission(contributor=writer)
+    client.force_login(writer)
+    for n in range(5):
+        publishing.publish(factories.submission(contributor=writer, status=Status.APPROVED, by=mod).article)
+    with django_assert_max_num_queries(8):
+        html = client.get("/my/submissions/").content.decode()
+    assert html.count(">Published</span>") == 5
 
 
 # --- Reader flags ---------------------------------------------------------------
