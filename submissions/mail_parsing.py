@@ -28,6 +28,7 @@ from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
+from itertools import islice
 from typing import NamedTuple
 
 from submissions import article_links
@@ -38,6 +39,7 @@ MAX_SUBJECT_CHARS = 998  # RFC 5322 line length
 MAX_PART_BYTES = 4_000_000  # a text part is decoded from at most this much
 MAX_DEPTH = 20  # MIME nesting; deeper is an attack or a loop of forwards
 MAX_PARTS = 500
+MAX_SITE_LINKS = 200  # distinct links to this site examined in one message
 SYNTHETIC_DOMAIN = "newsroom.invalid"
 
 NOTICE_ELEMENTS = (
@@ -765,7 +767,9 @@ def _article_link(url: str, site_hosts: list[str]) -> article_links.ArticleLink 
 
 
 def _article_urls(text: str, site_hosts: list[str]) -> tuple[list[str], list[str]]:
-    links = [link for url, _ in _links(text) if (link := _article_link(url, site_hosts))]
+    # Resolving a path costs about a millisecond: a notice names a few articles, not thousands.
+    ours = islice((url for url, _ in _links(text) if article_links.is_site_url(url, site_hosts)), MAX_SITE_LINKS)
+    links = [link for url in ours if (link := _article_link(url, site_hosts))]
     return _unique(link.url for link in links), _unique(link.slug for link in links)
 
 
