@@ -304,11 +304,9 @@ COPYRIGHT_STAFF_GROUP = "Copyright staff"
 TAKEDOWN_ADDRESSES = env_list("TAKEDOWN_ADDRESSES")
 # Further intake routes, recipient address -> handler name in submissions/mail_intake.py (e.g. stories by email).
 MAIL_INTAKE_ROUTES = {}
-# Links to these hosts' /articles/<slug>/ pages in a notice are this site's articles (ALLOWED_HOSTS syntax).
-TAKEDOWN_SITE_HOSTS = env_list("TAKEDOWN_SITE_HOSTS") or list(dict.fromkeys(
-    host for host in [*ALLOWED_HOSTS, SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]]
-    if host and host != "*"
-))
+# Links to an article on ALLOWED_HOSTS or SITE_URL's host are this site's (submissions/article_links.py);
+# these further hosts count too, e.g. a former domain that now redirects here (ALLOWED_HOSTS syntax).
+TAKEDOWN_SITE_HOSTS = env_list("TAKEDOWN_SITE_HOSTS")
 # The copyright mailbox: implicit TLS by default; handled mail is moved to DONE, unreadable mail to QUARANTINE.
 TAKEDOWN_IMAP_SSL = env_bool("TAKEDOWN_IMAP_SSL", True)
 TAKEDOWN_IMAP_STARTTLS = env_bool("TAKEDOWN_IMAP_STARTTLS", False)

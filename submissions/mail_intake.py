@@ -35,7 +35,7 @@ from django.db import DataError, IntegrityError
 from django.db import Error as DatabaseError
 from django.utils.translation import gettext as _
 
-from submissions import takedowns
+from submissions import article_links, takedowns
 from submissions.mail_parsing import ParsedMail, UnparseableMail, parse
 from submissions.mail_sources import SourceMessage
 from submissions.models import QuarantinedMail, TakedownCase, TakedownMessage, TakedownSource
@@ -118,7 +118,7 @@ def route_for(parsed: ParsedMail, default: str) -> str:
 
 
 def site_hosts() -> list[str]:
-    return list(settings.TAKEDOWN_SITE_HOSTS)
+    return article_links.site_hosts()
 
 
 # --- One message ------------------------------------------------------------------------------

@@ -28,8 +28,10 @@ from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
+from itertools import islice
 from typing import NamedTuple
-from urllib.parse import unquote
+
+from submissions import article_links
 
 MAX_TEXT_CHARS = 200_000
 MAX_HTML_CHARS = 1_000_000
@@ -37,6 +39,7 @@ MAX_SUBJECT_CHARS = 998  # RFC 5322 line length
 MAX_PART_BYTES = 4_000_000  # a text part is decoded from at most this much
 MAX_DEPTH = 20  # MIME nesting; deeper is an attack or a loop of forwards
 MAX_PARTS = 500
+MAX_SITE_LINKS = 200  # distinct links to this site examined in one message
 SYNTHETIC_DOMAIN = "newsroom.invalid"
 
 NOTICE_ELEMENTS = (
@@ -92,7 +95,7 @@ class ParsedMail:
     attachments: list[Attachment]
     forwarded: bool
     forwarded_from: str  # the original sender of a forwarded notice, when found
-    article_urls: list[str]  # canonical, percent-decoded: https://host[/ko]/articles/<slug>/
+    article_urls: list[str]  # canonical, percent-decoded: scheme://host[:port][/ko]/articles/<slug>/
     article_slugs: list[str]
     case_references: list[str]
     auto_submitted: bool
@@ -116,7 +119,7 @@ def parse(raw: bytes, *, site_hosts: Iterable[str]) -> ParsedMail:
     """Parse one raw message. Raises only UnparseableMail (bytes that are not an email)."""
     raw = bytes(raw)
     try:
-        return _parse(raw, site_hosts=_host_patterns(site_hosts))
+        return _parse(raw, site_hosts=article_links.host_patterns(site_hosts))
     except UnparseableMail:
         raise
     except Exception as exc:  # a bug or a parser corner case must not stop the intake
@@ -731,61 +734,47 @@ def _inline_forward(text: str, *, subject: str, is_reply: bool) -> str | None:
 
 # --- links, slugs, case references ---------------------------------------------------------------
 
+# A URL-like token in running text: with a scheme, up to the next space or quote; without one, a
+# host (dotted, an IP address, [IPv6], or a bare name such as localhost) with an optional port
+# and a path. Whether it is one of our articles is article_links.parse()'s answer, not this one's.
 _LINK_RE = re.compile(
-    r"(?<![\w@.\-/])(?:(https?)://)?"
-    r"((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})\.?(?::\d{1,5})?"
-    r"(/[^\s<>\"'`]*)?",
+    r"(?<![\w@.\-/])"
+    r"(?:(?P<scheme>https?)://[^\s<>\"'`]+"
+    r"|(?:\[[0-9a-f:.]{2,45}\]|[a-z0-9.-]{1,253})(?::\d{1,5})?/[^\s<>\"'`]*)",
     re.I,
 )
-_ARTICLE_PATH_RE = re.compile(r"^/(?:(ko)/)?articles/([^/?#]+)")
-_SLUG_RE = re.compile(r"[-\w]+")
-_TRAILING_PUNCTUATION = ".,;:!?)]}>'\"»」』、。…"
+# A Korean particle written straight after a link ("…/articles/slug/에 게재된") is not part of it.
+_PARTICLE_RE = re.compile(r"(?<=/)[가-힣]{1,3}$")
 
 
-def _host_patterns(hosts: Iterable[str]) -> list[str]:
-    if isinstance(hosts, str):
-        hosts = [hosts]
-    return [h.strip().lower().rstrip(".") for h in hosts if h and h.strip()]
-
-
-def _host_matches(host: str, patterns: list[str]) -> bool:
-    host = host.lower().rstrip(".")
-    for pattern in patterns:
-        if pattern == "*" or host == pattern:
-            return True
-        # Django's ALLOWED_HOSTS convention: ".example.org" is the domain and its subdomains.
-        if pattern.startswith(".") and (host == pattern[1:] or host.endswith(pattern)):
-            return True
-    return False
-
-
-def _links(text: str) -> Iterable[tuple[str, str, str]]:
+def _links(text: str) -> Iterable[tuple[str, bool]]:
+    """Each distinct URL-like token (a schemeless one as https), and whether it was written with a scheme."""
+    seen = set()
     for match in _LINK_RE.finditer(text):
-        scheme, host, path = match.group(1) or "", match.group(2), match.group(3) or ""
-        if not scheme and not path:
-            continue  # a bare domain in prose ("example.com") is not a link
-        yield scheme.lower(), host.lower(), path.rstrip(_TRAILING_PUNCTUATION)
+        url = match.group(0) if match.group("scheme") else f"https://{match.group(0)}"
+        if url not in seen:
+            seen.add(url)
+            yield url, bool(match.group("scheme"))
+
+
+def _article_link(url: str, site_hosts: list[str]) -> article_links.ArticleLink | None:
+    link = article_links.parse(url, site_hosts)
+    if link is None:
+        without_particle = _PARTICLE_RE.sub("", url.rstrip(article_links.TRAILING_PUNCTUATION))
+        if without_particle != url:
+            link = article_links.parse(without_particle, site_hosts)
+    return link
 
 
 def _article_urls(text: str, site_hosts: list[str]) -> tuple[list[str], list[str]]:
-    urls, slugs = [], []
-    for scheme, host, path in _links(text):
-        if not _host_matches(host, site_hosts):
-            continue
-        match = _ARTICLE_PATH_RE.match(unquote(path, errors="replace"))
-        if not match:
-            continue
-        slug = unicodedata.normalize("NFC", match.group(2))
-        if not _SLUG_RE.fullmatch(slug):
-            continue
-        prefix = "/ko" if match.group(1) else ""
-        urls.append(f"{scheme or 'https'}://{host}{prefix}/articles/{slug}/")
-        slugs.append(slug)
-    return _unique(urls), _unique(slugs)
+    # Resolving a path costs about a millisecond: a notice names a few articles, not thousands.
+    ours = islice((url for url, _ in _links(text) if article_links.is_site_url(url, site_hosts)), MAX_SITE_LINKS)
+    links = [link for url in ours if (link := _article_link(url, site_hosts))]
+    return _unique(link.url for link in links), _unique(link.slug for link in links)
 
 
 def _has_foreign_url(text: str, site_hosts: list[str]) -> bool:
-    return any(scheme and not _host_matches(host, site_hosts) for scheme, host, _ in _links(text))
+    return any(with_scheme and not article_links.is_site_url(url, site_hosts) for url, with_scheme in _links(text))
 
 
 _CASE_RE = re.compile(r"(?<![A-Za-z0-9])TD-(\d{4})-(\d{3,6})(?!\d)", re.I)

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from newsroom import mail
-from submissions import tokens
+from submissions import article_links, tokens
 from submissions.models import Status
 
 DECISION_EMAILS = {
@@ -145,6 +145,12 @@ def _takedown_mail(case, event, *, to, language, context, by=None, auto=False, t
     return record
 
 
+def _reported_urls(case, *, build_uri=None):
+    """The reported articles at this site's own address: a host taken from the notice is never echoed."""
+    links = (article_links.parse(url) for url in case.reported_url_list)
+    return list(dict.fromkeys(_absolute(link.path, build_uri) for link in links if link))
+
+
 def _article_lines(articles, *, build_uri=None):
     return [{"title": a.title, "url": _absolute(a.get_absolute_url(), build_uri)} for a in articles]
 
@@ -155,7 +161,7 @@ def takedown_received(case, *, build_uri=None):
         return None
     return _takedown_mail(case, "takedown_received", to=case.complainant_email, language=case.language, auto=True,
                           context={"name": case.complainant_name, "received_at": case.received_at,
-                                   "urls": case.reported_url_list,
+                                   "urls": _reported_urls(case, build_uri=build_uri),
                                    "articles": [a.title for a in case.articles.all()]})
 
 

@@ -1,39 +1,22 @@
 """Forms of the copyright takedown pages: the notice, the counter-notice, and staff actions on a case."""
 
-import re
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Div, Field, Fieldset, Layout, Row
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from submissions import takedowns
+from submissions import article_links, takedowns
 from submissions.forms import HoneypotMixin
 
 MAX_URLS = 20
-_ARTICLE_PATH = re.compile(r"^/(?:(?P<language>[a-z]{2})/)?articles/(?P<slug>[^/?#]+)/?$")
 
 
-def _host_matches(host, patterns):
-    host = (host or "").lower().rstrip(".")
-    for pattern in patterns:
-        pattern = pattern.strip().lower().rstrip(".")
-        if pattern == host or (pattern.startswith(".") and (host == pattern[1:] or host.endswith(pattern))):
-            return True
-    return False
-
-
-def article_slug(url, hosts):
-    """The slug of an article URL on one of `hosts` (/articles/<slug>/ or /ko/articles/<slug>/), else None."""
-    parts = urlsplit(url)
-    if not _host_matches(parts.hostname, hosts):
-        return None
-    match = _ARTICLE_PATH.match(unquote(parts.path, errors="replace"))
-    if not match or (match.group("language") and match.group("language") not in dict(settings.LANGUAGES)):
-        return None
-    return match.group("slug")
+def article_slug(url, hosts=()):
+    """The slug of an article URL on this site (or on one of the further `hosts`), else None."""
+    link = article_links.parse(url, [*article_links.site_hosts(), *hosts])
+    return link.slug if link else None
 
 
 def _helper(*layout):
@@ -101,7 +84,7 @@ class TakedownReportForm(HoneypotMixin, forms.Form):
 
     def __init__(self, *args, hosts=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.hosts = [*settings.TAKEDOWN_SITE_HOSTS, *hosts]
+        self.hosts = hosts
         self.links = []
         self.helper = _helper(
             Fieldset(_("The work"), "work_description"),
@@ -122,8 +105,12 @@ class TakedownReportForm(HoneypotMixin, forms.Form):
             url = line.strip()
             if not url or url in urls:
                 continue
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or not parts.hostname or " " in url:
+            try:
+                parts = urlsplit(url)
+                valid = parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in url
+            except ValueError:  # e.g. an unclosed IPv6 bracket
+                valid = False
+            if not valid:
                 raise forms.ValidationError(
                     _("“%(line)s” is not a web address. Put one full address (starting with https://) on each line.")
                     % {"line": url[:100]}

@@ -4,10 +4,12 @@ IMAP server (Dovecot), into cases, replies, duplicates and quarantine."""
 import io
 import mailbox
 import os
+import re
 import subprocess
 import sys
 import threading
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings as django_settings
@@ -177,6 +179,34 @@ def test_an_incomplete_notice_asks_for_what_is_missing(django_capture_on_commit_
     assert request.to == ["sam@rivera-design.example.com"]
     assert "penalty of perjury" in request.body and "signature" in request.body
     assert "/copyright/report/" in request.body
+
+
+def test_a_demo_on_an_ip_address_recognises_its_articles_and_links_its_own_address(
+        site, settings, tmp_path, django_capture_on_commit_callbacks):
+    """The demo runs on 127.0.0.1:8000: notices naming it (or localhost) are complete, and the
+    acknowledgement sent by the mailbox run links the configured SITE_URL, whatever host the notice used."""
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+    settings.TAKEDOWN_SITE_HOSTS = []
+    korean = quote("부산-영화제")
+    raw = (sample("notice_plain_en.eml")
+           .replace(b"https://news.example.org/articles/harbour-bridge-reopens-after-repairs/?utm_source=feed.",
+                    f"http://localhost/ko/articles/{korean}/.".encode())
+           .replace(b"https://news.example.org/", b"http://127.0.0.1:8000/"))
+    box = mailbox.Maildir(tmp_path / "Maildir", create=True)
+    box.add(raw)
+    box.close()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run("--maildir", str(tmp_path / "Maildir")) == summary(1, 0, 0, 0, 0)
+    case = TakedownCase.objects.get()
+    assert case.status == Status.RECEIVED and case.missing_elements == []
+    assert sorted(a.slug for a in case.articles.all()) == ["harbour-bridge-reopens-after-repairs", "부산-영화제"]
+    (ack,) = mail.outbox
+    for body in (ack.body, ack.alternatives[0][0]):
+        links = re.findall(r"https?://[^\s<>\"']+", body)
+        assert f"http://127.0.0.1:8000/ko/articles/{korean}/" in links, body
+        assert "http://127.0.0.1:8000/articles/harbour-bridge-reopens-after-repairs/" in links, body
+        assert all(link.startswith("http://127.0.0.1:8000/") for link in links), body
 
 
 # --- Replies ------------------------------------------------------------------------------------------

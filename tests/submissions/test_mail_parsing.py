@@ -370,6 +370,16 @@ def test_huge_messages_are_bounded():
     assert any("cut" in d for d in mail.defects)
 
 
+def test_thousands_of_links_to_this_site_stay_fast():
+    # Each link to this site is resolved against the URL patterns: a flood of them must not stall the intake.
+    flood = " ".join(f"n.io/{i}" for i in range(25_000))
+    raw = f"From: a@example.com\n\nSee https://n.io/articles/first/ and {flood}\n".encode()
+    started = time.monotonic()
+    mail = parse(raw, site_hosts={"n.io"})
+    assert time.monotonic() - started < 3
+    assert mail.article_slugs == ["first"]
+
+
 def test_deep_nesting_is_cut_not_fatal():
     body = b"hello"
     for depth in range(80):
