@@ -2,11 +2,13 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -80,6 +82,16 @@ class ArticleEventInline(admin.TabularInline):
         return False
 
 
+class TranslationSelect(AutocompleteSelect):
+    """The translation's search box: it names the edited story's language, and ArticleAdmin.get_search_results
+    then offers stories in the other language only."""
+
+    translating = ""
+
+    def get_url(self):
+        return f"{super().get_url()}?{urlencode({'translating': self.translating})}"
+
+
 class ArticleAdminForm(forms.ModelForm):
     cover_upload = forms.FileField(
         label=_("Replace the cover with an image"), required=False,
@@ -100,6 +112,9 @@ class ArticleAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.workflow_action = next((name for name in WORKFLOW_BUTTONS if name in self.data), None)
+        if "translation" in self.fields:
+            select = self.fields["translation"].widget
+            getattr(select, "widget", select).translating = self.instance.language  # inside the admin's wrapper
         if "publish_at" in self.fields:
             self.fields["publish_at"].help_text = _(
                 "Used by “Save and schedule”. To move a scheduled article, change the time and save."
@@ -142,6 +157,9 @@ class ArticleAdminForm(forms.ModelForm):
                 self.add_error("publish_at", _("Choose a time in the future, or publish now."))
         if action == "_withdraw" and not cleaned.get("workflow_reason", "").strip():
             self.add_error("workflow_reason", _("Say why the article is withdrawn; readers are told it was."))
+        edition = cleaned.get("translation")
+        if edition and (edition.pk == self.instance.pk or edition.language == cleaned.get("language")):
+            self.add_error("translation", _("Choose a story in the other language."))
         if action == "_regenerate_cover" and cleaned.get("cover_upload"):
             self.add_error("cover_upload", _("Either upload a cover or redraw the generated one, not both."))
         return cleaned
@@ -183,7 +201,7 @@ class ArticleAdmin(admin.ModelAdmin):
     # "N results (M total)" would count the whole table again on every search.
     show_full_result_count = False
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["tags"]
+    autocomplete_fields = ["tags", "translation"]
     raw_id_fields = ["author"]
     readonly_fields = ["status", "published_at", "reading_minutes", "cover_preview", "cover_source",
                        "source_submission", "old_addresses"]
@@ -192,7 +210,8 @@ class ArticleAdmin(admin.ModelAdmin):
     actions = ["publish_now", "schedule", "unschedule", "withdraw", "mark_featured", "unmark_featured",
                "regenerate_covers"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "language", "category", "author", "summary", "body", "tags", "featured"]}),
+        (None, {"fields": ["title", "slug", "language", "translation", "category", "author", "summary", "body", "tags",
+                           "featured"]}),
         (_("Cover"), {"fields": ["cover_preview", "cover_source", "cover_upload", "cover_credit"]}),
         (_("Disclaimers"), {
             "fields": ["disclaimers"],
@@ -205,6 +224,17 @@ class ArticleAdmin(admin.ModelAdmin):
     class Media:
         js = ["js/admin_article.js"]
         css = {"all": ["css/admin_articles.css"]}
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "translation":
+            kwargs["widget"] = TranslationSelect(db_field, self.admin_site)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_search_results(self, request, queryset, search_term):
+        translating = request.GET.get("translating") if request.GET.get("field_name") == "translation" else None
+        if translating:
+            queryset = queryset.exclude(language=translating)
+        return super().get_search_results(request, queryset, search_term)
 
     def view_on_site(self, obj):
         # Readers cannot see unpublished articles: "View on site" opens the preview instead.
@@ -290,6 +320,12 @@ class ArticleAdmin(admin.ModelAdmin):
         image = form.cleaned_data.get("cover_upload")
         if image:
             publishing.replace_cover(obj, image=image, by=request.user)
+        if "translation" in form.changed_data:
+            edition = form.cleaned_data["translation"]
+            if edition:
+                publishing.link_translation(obj, edition, by=request.user)
+            else:
+                publishing.unlink_translation(obj, by=request.user)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

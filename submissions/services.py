@@ -45,6 +45,8 @@ def _apply(submission, data, *, contact_language):
             elif name == "sources":
                 value = "\n".join(value)
             setattr(submission, name, value if value is not None else getattr(submission, name))
+    if "translation_of" in data:  # None clears it (unlike the fields above, where None keeps the old value)
+        submission.translation_of = data["translation_of"]
     if data.get("sources"):
         submission.no_sources = False
     submission.contact_language = contact_language
