@@ -5,7 +5,8 @@ draft → scheduled → published → withdrawn, and published → disabled → 
 
 Editors' other writes go through here too, so that none of them touches a status: content edits
 (`update_content`: old slugs keep answering, covers are redrawn when what they show changes),
-cover replacement and regeneration, and the signed links of shareable previews.
+cover replacement and regeneration, the signed links of shareable previews, and the link between a story
+and its translation (both sides at once).
 """
 
 from django.conf import settings

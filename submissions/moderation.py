@@ -134,7 +134,7 @@ def _snapshot(submission, now) -> Revision:
         body=submission.body, body_html=text.render_markdown(submission.body), category=submission.category,
         tags=submission.tags, language=submission.language, sources=submission.sources,
         no_sources=submission.no_sources, image=submission.image.name if submission.image else "",
-        translation_of=submission.translation_of, created_at=now,
+        translation_of_id=submission.translation_of_id, created_at=now,
     )
 
 
