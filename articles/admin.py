@@ -1,12 +1,16 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.auth import admin as auth_admin
+from django.contrib.auth import get_user_model
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -34,6 +38,23 @@ USE_CONTRIBUTOR_PHOTO = "_use_contributor_photo"  # a button of its own, shown w
 
 def button_name(step):
     return f"_{step}"
+
+
+class UserAdmin(auth_admin.UserAdmin):
+    """Django's account admin, plus one opening: editors search accounts by name in the article form's
+    author field (the admin's autocomplete answers with usernames only). The account pages stay closed
+    to them: viewing those still needs auth.view_user."""
+
+    def has_view_permission(self, request, obj=None):
+        match = getattr(request, "resolver_match", None)
+        if (obj is None and match is not None and match.view_name == "admin:autocomplete"
+                and request.GET.get("app_label") == "articles" and request.user.has_perm("articles.change_article")):
+            return True
+        return super().has_view_permission(request, obj)
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), UserAdmin)
 
 
 @admin.register(Category)
@@ -88,6 +109,16 @@ class ArticleEventInline(admin.TabularInline):
         return False
 
 
+class TranslationSelect(AutocompleteSelect):
+    """The translation's search box: it names the edited story's language, and ArticleAdmin.get_search_results
+    then offers stories in the other language only."""
+
+    translating = ""
+
+    def get_url(self):
+        return f"{super().get_url()}?{urlencode({'translating': self.translating})}"
+
+
 class ArticleAdminForm(forms.ModelForm):
     cover_upload = forms.FileField(
         label=_("Replace the cover with an image"), required=False,
@@ -110,6 +141,9 @@ class ArticleAdminForm(forms.ModelForm):
         # The step asked for (a name from publishing.EDITOR_STEPS), or REDRAW_BUTTON, or None.
         self.workflow_action = next((step for step in publishing.EDITOR_STEPS if button_name(step) in self.data),
                                     REDRAW_BUTTON if REDRAW_BUTTON in self.data else None)
+        if "translation" in self.fields:
+            select = self.fields["translation"].widget
+            getattr(select, "widget", select).translating = self.instance.language  # inside the admin's wrapper
         if "publish_at" in self.fields:
             self.fields["publish_at"].help_text = _(
                 "Used by “Save and schedule”. To move a scheduled article, change the time and save."
@@ -154,6 +188,9 @@ class ArticleAdminForm(forms.ModelForm):
                 self.add_error("publish_at", _("Choose a time in the future, or publish now."))
         if action == "withdraw" and not cleaned.get("workflow_reason", "").strip():
             self.add_error("workflow_reason", _("Say why the article is withdrawn; readers are told it was."))
+        edition = cleaned.get("translation")
+        if edition and (edition.pk == self.instance.pk or edition.language == cleaned.get("language")):
+            self.add_error("translation", _("Choose a story in the other language."))
         if action == REDRAW_BUTTON and cleaned.get("cover_upload"):
             self.add_error("cover_upload", _("Either upload a cover or redraw the generated one, not both."))
         return cleaned
@@ -195,8 +232,8 @@ class ArticleAdmin(admin.ModelAdmin):
     # "N results (M total)" would count the whole table again on every search.
     show_full_result_count = False
     prepopulated_fields = {"slug": ["title"]}
-    # A searchable choice of author (editors hold auth.view_user for it: articles/migrations/0009).
-    autocomplete_fields = ["author", "tags"]
+    # A searchable choice of author: see UserAdmin below for what editors may search.
+    autocomplete_fields = ["author", "tags", "translation"]
     readonly_fields = ["status", "published_at", "reading_minutes", "cover_preview", "cover_source",
                        "source_submission", "old_addresses", "contributor_photo_offer"]
     filter_horizontal = ["disclaimers"]
@@ -204,7 +241,8 @@ class ArticleAdmin(admin.ModelAdmin):
     actions = ["publish_now", "schedule", "unschedule", "withdraw", "mark_featured", "unmark_featured",
                "regenerate_covers"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "language", "category", "author", "summary", "body", "tags", "featured"]}),
+        (None, {"fields": ["title", "slug", "language", "translation", "category", "author", "summary", "body", "tags",
+                           "featured"]}),
         (_("Cover"), {"fields": ["cover_preview", "cover_source", "contributor_photo_offer", "cover_upload",
                                  "cover_credit"]}),
         (_("Disclaimers"), {
@@ -218,6 +256,17 @@ class ArticleAdmin(admin.ModelAdmin):
     class Media:
         js = ["js/admin_article.js"]
         css = {"all": ["css/admin_articles.css"]}
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "translation":
+            kwargs["widget"] = TranslationSelect(db_field, self.admin_site)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_search_results(self, request, queryset, search_term):
+        translating = request.GET.get("translating") if request.GET.get("field_name") == "translation" else None
+        if translating:
+            queryset = queryset.exclude(language=translating)
+        return super().get_search_results(request, queryset, search_term)
 
     def view_on_site(self, obj):
         # Readers cannot see unpublished articles: "View on site" opens the preview instead.
@@ -326,6 +375,12 @@ class ArticleAdmin(admin.ModelAdmin):
         image = form.cleaned_data.get("cover_upload")
         if image:
             publishing.replace_cover(obj, image=image, by=request.user)
+        if "translation" in form.changed_data:
+            edition = form.cleaned_data["translation"]
+            if edition:
+                publishing.link_translation(obj, edition, by=request.user)
+            else:
+                publishing.unlink_translation(obj, by=request.user)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

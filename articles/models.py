@@ -185,6 +185,11 @@ class Article(PublicContent):
     )
     # Pre-tokenised title/summary/body for the search index (articles/search.py).
     search_text = models.TextField(blank=True, editable=False)
+    # Both stories point at each other: only publishing.link_translation/unlink_translation write it.
+    translation = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("translation"),
+        help_text=_("The same story in the other language. Readers are offered it once both are published."),
+    )
 
     objects = ArticleQuerySet.as_manager()
 
@@ -210,6 +215,11 @@ class Article(PublicContent):
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
 
+    def get_canonical_path(self):
+        """The address in the story's own language (/ko/… for a Korean story), whatever the reader's."""
+        with translation.override(self.language):
+            return self.get_absolute_url()
+
     def save(self, *args, **kwargs):
         # Derived fields are computed when content is written, never per request.
         self.body_html = text.render_markdown(self.body)
@@ -222,6 +232,12 @@ class Article(PublicContent):
     @property
     def is_public(self):
         return self.status == self.Status.PUBLISHED and self.published_at and self.published_at <= timezone.now()
+
+    @property
+    def public_translation(self):
+        """The translation, when readers may see it (select_related("translation") spares the query)."""
+        edition = self.translation if self.translation_id else None
+        return edition if edition is not None and edition.is_public else None
 
     @property
     def author_name(self):

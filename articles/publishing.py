@@ -6,13 +6,14 @@ one named step of STEPS, refuses any other start status, and writes an ArticleEv
 
 Editors' other writes go through here too, so that none of them touches a status: content edits
 (`update_content`: old slugs keep answering, covers are redrawn when what they show changes),
-cover replacement and regeneration, and the signed links of shareable previews.
+cover replacement and regeneration, the signed links of shareable previews, and the link between a story
+and its translation (both sides at once).
 """
 
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from articles import cover_files, signals
@@ -54,6 +55,8 @@ ONCE_PUBLIC = {Status.PUBLISHED, Status.DISABLED, Status.WITHDRAWN}
 WORKFLOW_FIELDS = ("status", "published_at", "cover_hash", "cover_source", "cover_original", "cover_variation",
                    "contributor_photo",
                    "created_at")
+# Written only by link_translation/unlink_translation, which keep both sides of the link.
+LINK_FIELDS = ("translation",)
 COVER_FIELDS = ("title", "category_id", "language")  # what a generated cover shows
 PREVIEW_SALT = "articles.preview"
 
@@ -69,6 +72,10 @@ class IllegalTransition(Exception):
 
 class SlugTaken(ValueError):
     """The slug is another article's, now or formerly (its old address must keep pointing there)."""
+
+
+class TranslationRefused(ValueError):
+    """A story and its translation must be two stories in different languages."""
 
 
 class PreviewLinkInvalid(ValueError):
@@ -121,6 +128,7 @@ def add_draft(article, *, by=None):
         raise SlugTaken(article.slug)
     article.status = Status.DRAFT
     article.published_at = None
+    article.translation = None  # the caller links it with link_translation(), which writes both sides
     article.save()
     _queue_cover(article)
     return article
@@ -137,7 +145,8 @@ def slug_available(slug, *, article=None):
 
 
 def _content_fields():
-    return [f.name for f in Article._meta.concrete_fields if not f.primary_key and f.name not in WORKFLOW_FIELDS]
+    return [f.name for f in Article._meta.concrete_fields
+            if not f.primary_key and f.name not in WORKFLOW_FIELDS and f.name not in LINK_FIELDS]
 
 
 @transaction.atomic
@@ -297,3 +306,29 @@ def publish_due(*, now=None):
             continue  # another run or an editor got there first
         published += 1
     return published
+
+
+@transaction.atomic
+def link_translation(article, translation, *, by):
+    """Make `article` and `translation` each other's translation (one per language pair).
+
+    Both rows point at each other. An older link of either story is dropped first, in the same
+    transaction: the column is unique, and a third story must not keep pointing at one of them.
+    """
+    pair = {a.pk: a for a in Article.objects.select_for_update().filter(pk__in=[article.pk, translation.pk])}
+    if article.pk == translation.pk or len(pair) != 2 or pair[article.pk].language == pair[translation.pk].language:
+        raise TranslationRefused(f"Article {translation.pk} cannot be the translation of article {article.pk}.")
+    if pair[article.pk].translation_id != translation.pk or pair[translation.pk].translation_id != article.pk:
+        Article.objects.filter(Q(pk__in=list(pair)) | Q(translation__in=list(pair))).update(translation=None)
+        Article.objects.filter(pk=article.pk).update(translation=translation)
+        Article.objects.filter(pk=translation.pk).update(translation=article)
+    article.translation, translation.translation = translation, article
+    return article
+
+
+@transaction.atomic
+def unlink_translation(article, *, by):
+    """`article` and its translation no longer point at each other."""
+    Article.objects.filter(Q(pk=article.pk) | Q(translation=article.pk)).update(translation=None)
+    article.translation = None
+    return article

@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -14,6 +15,7 @@ from articles.forms import NewsletterForm, SearchForm
 from articles.models import Article, AuthorProfile, Category, Language, Page, SlugRedirect, Tag
 from articles.story import Story
 from newsroom import public_cache
+from newsroom.context_processors import language_links
 
 FEATURED_COUNT = 4
 
@@ -47,12 +49,20 @@ def home(request):
 
 
 def _story_queryset():
-    return Article.objects.select_related("category", "author__profile")
+    return Article.objects.select_related("category", "author__profile", "translation")
 
 
-def _story_context(article):
+def _story_context(request, article):
     """What the article page shows; previews render the very same."""
-    return {"article": article, "story": Story(article), "newsletter_form": NewsletterForm()}
+    context = {"article": article, "story": Story(article), "newsletter_form": NewsletterForm()}
+    edition = article.public_translation
+    if edition is not None:
+        # The header's language switcher opens the translated story rather than this one under /ko/.
+        path = request.get_full_path()
+        context["language_links"] = SimpleLazyObject(
+            lambda: language_links(path, {edition.language: edition.get_canonical_path()})
+        )
+    return context
 
 
 @require_GET
@@ -76,7 +86,7 @@ def article_detail(request, slug):
         return render(request, "410.html", {"article": article}, status=410)
     if not article.is_public:
         raise Http404(_("No such article."))
-    return render(request, "articles/article_detail.html", _story_context(article))
+    return render(request, "articles/article_detail.html", _story_context(request, article))
 
 
 def can_preview(user):
@@ -84,7 +94,7 @@ def can_preview(user):
 
 
 def _preview_response(request, article, *, shared):
-    context = {**_story_context(article), "preview": True, "shared_preview": shared}
+    context = {**_story_context(request, article), "preview": True, "shared_preview": shared}
     response = render(request, "articles/article_detail.html", context)
     response["X-Robots-Tag"] = "noindex, nofollow"
     # The link itself is the key: never cache the page, never send the address to other sites as a Referer

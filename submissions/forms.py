@@ -5,6 +5,7 @@ from crispy_forms.layout import HTML, Column, Div, Field, Fieldset, Layout, Row
 from django import forms
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, URLValidator
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import get_language
@@ -12,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from articles import images
-from articles.models import Category, Language
-from submissions import photos, services
+from articles.models import Article, Category, Language
+from submissions import article_links, photos, services
 from submissions.models import Flag
 
 SUBMIT, DRAFT, PREVIEW = "submit", "draft", "preview"
@@ -30,6 +31,10 @@ SEND_REQUIRED = {
     "accept_guidelines": _("You must accept the Submission Rules and Guidelines to send a story."),
     "confirm_rights": _("Confirm that the work is yours or that you hold the rights to it."),
 }
+
+
+def _site_address(article):
+    return settings.SITE_URL.rstrip("/") + article.get_canonical_path() if article else ""
 
 
 class HoneypotMixin(forms.Form):
@@ -62,6 +67,12 @@ class SubmissionForm(HoneypotMixin, forms.Form):
     language = forms.ChoiceField(label=_("Language of the story"), choices=Language.choices)
     tags = forms.CharField(label=_("Tags"), required=False, max_length=600,
                            help_text=_("Comma-separated, e.g. housing, city council."))
+    translation_of = forms.URLField(
+        label=_("Translation of (optional)"), required=False, max_length=500,
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+        help_text=_("If your story translates one published on this site, paste the address of that story. "
+                    "It must be in the other language."),
+    )
     sources = forms.CharField(
         label=_("Sources"), required=False, widget=forms.Textarea(attrs={"rows": 3, "placeholder": "https://"}),
         help_text=_("Links to the reports, documents or data your story relies on, one per line."),
@@ -91,6 +102,7 @@ class SubmissionForm(HoneypotMixin, forms.Form):
                 "title": submission.title, "summary": submission.summary, "body": submission.body,
                 "category": submission.category_id, "language": submission.language, "tags": submission.tags,
                 "sources": submission.sources, "no_sources": submission.no_sources,
+                "translation_of": _site_address(submission.translation_of),
             }
         kwargs.setdefault("initial", {}).setdefault("language", get_language() if get_language() in Language.values else "en")
         super().__init__(*args, **kwargs)
@@ -125,7 +137,7 @@ class SubmissionForm(HoneypotMixin, forms.Form):
         layout += [
             Fieldset(_("Your story"), "title", "summary", "body"),
             Fieldset(_("Where it belongs"), Row(Column("category", css_class="col-md-6"),
-                                               Column("language", css_class="col-md-6")), "tags"),
+                                               Column("language", css_class="col-md-6")), "tags", "translation_of"),
             Fieldset(_("Sources and image"), "sources", "no_sources",
                      HTML('{% include "submissions/_photo_kept.html" %}'), "image"),
             Div(Field("website", tabindex="-1", autocomplete="off"), css_class="hp-field", aria_hidden="true"),
@@ -193,6 +205,23 @@ class SubmissionForm(HoneypotMixin, forms.Form):
             raise forms.ValidationError(_("List at most %(max)d sources.") % {"max": settings.SUBMISSION_MAX_SOURCES})
         return urls
 
+    def clean_translation_of(self):
+        """The published story at the address given, or None when the field is empty."""
+        url = self.cleaned_data["translation_of"]
+        if not url:
+            return None
+        link = article_links.parse(url)  # the one parser of this site's article addresses
+        slug = link and link.slug
+        original = slug and Article.objects.published().filter(
+            Q(slug=slug) | Q(slug_redirects__old_slug=slug)
+        ).first()
+        if not original:
+            raise forms.ValidationError(
+                _("We found no published story at this address. Copy it from your browser’s address bar while the "
+                  "story is open."), code="not_a_story",
+            )
+        return original
+
     def clean_image(self):
         upload = self.cleaned_data.get("image")
         if upload:
@@ -236,6 +265,11 @@ class SubmissionForm(HoneypotMixin, forms.Form):
     def clean(self):
         cleaned = super().clean()
         self.check_honeypot()
+        original = cleaned.get("translation_of")
+        if original and original.language == cleaned.get("language"):
+            self.add_error("translation_of", _("The story at this address is in %(language)s, like yours: a translation "
+                                                  "is in the other language.")
+                           % {"language": Language(original.language).label})
         if self.user is None and self.action == DRAFT:
             self.add_error(None, _("Log in or create an account to save drafts. As a guest you can send your story for review."))
         if not self.strict:
@@ -259,7 +293,8 @@ class SubmissionForm(HoneypotMixin, forms.Form):
 
     def content(self):
         """The cleaned story fields, as services.save_draft/send/send_as_guest expect them."""
-        names = ("title", "summary", "body", "category", "tags", "language", "sources", "no_sources", "image")
+        names = ("title", "summary", "body", "category", "tags", "language", "sources", "no_sources", "image",
+                 "translation_of")
         return {name: self.cleaned_data.get(name) for name in names}
 
 

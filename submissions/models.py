@@ -95,6 +95,10 @@ class Submission(models.Model):
     language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.EN)
     sources = models.TextField(_("sources"), blank=True, help_text=_("One URL per line."))
     no_sources = models.BooleanField(_("relies on no outside source"), default=False)
+    translation_of = models.ForeignKey(
+        Article, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("translation of"), help_text=_("The published story this one translates."),
+    )
     image = models.ImageField(_("image"), upload_to=image_upload_to, blank=True)
     image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
@@ -265,6 +269,9 @@ class Revision(AppendOnly):
     language = models.CharField(_("language"), max_length=2, choices=Language.choices)
     sources = models.TextField(_("sources"), blank=True)
     no_sources = models.BooleanField(_("relies on no outside source"), default=False)
+    translation_of = models.ForeignKey(
+        Article, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("translation of"),
+    )
     image = models.ImageField(_("image"), upload_to=image_upload_to, blank=True)
     created_at = models.DateTimeField(_("sent"), default=timezone.now)
 

@@ -145,7 +145,8 @@ def _snapshot(submission, now) -> Revision:
         submission=submission, number=last + 1, title=submission.title, summary=submission.summary,
         body=submission.body, body_html=text.render_markdown(submission.body), category=submission.category,
         tags=submission.tags, language=submission.language, sources=submission.sources,
-        no_sources=submission.no_sources, image=submission.image.name if submission.image else "", created_at=now,
+        no_sources=submission.no_sources, image=submission.image.name if submission.image else "",
+        translation_of_id=submission.translation_of_id, created_at=now,
     )
 
 
@@ -313,7 +314,7 @@ def _decide(submission, step, *, by, reason, now, build_uri, with_article=False)
     locked = _locked(submission)
     _check_holder(locked, by, now)
     revision = _latest_revision(locked)
-    fields = {"article": draft_article(locked, revision)} if with_article else {}
+    fields = {"article": draft_article(locked, revision, by=by)} if with_article else {}
     event = _move(locked, step, by=by, reason=reason, now=now, revision=revision,
                   under_appeal=False, decided_at=now, **_CLEAR_CLAIM, **fields)
     notifications.decision_made(locked, event, build_uri=build_uri)
@@ -383,13 +384,19 @@ def _tags(names):
     return tags
 
 
-def draft_article(submission, revision) -> Article:
-    return publishing.create_draft(
+def draft_article(submission, revision, *, by=None) -> Article:
+    article = publishing.create_draft(
         title=revision.title, slug=_unique_slug(revision.title, f"story-{submission.pk}"),
         language=revision.language, summary=revision.summary, body=revision.body,
         category=revision.category, author=_author_for(submission), tags=_tags(revision.tag_list),
         contributor_photo=revision.image.name if revision.image else "",  # offered as the cover; art stays until chosen
     )
+    original = revision.translation_of
+    # A link the editors already made is theirs to replace (in the admin): readers would lose a published
+    # translation for a draft.
+    if original is not None and original.translation_id is None and original.language != article.language:
+        publishing.link_translation(article, original, by=by)
+    return article
 
 
 # --- Reader flags ---------------------------------------------------------------

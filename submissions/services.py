@@ -26,7 +26,8 @@ from submissions.models import (
 CONTENT_FIELDS = ("title", "summary", "body", "category", "tags", "language", "sources", "no_sources")
 # What a contributor's save writes: never the status, the claim or the review dates, which only
 # submissions/moderation.py writes (a whole-row save from a stale copy would put old ones back).
-SAVED_FIELDS = (*CONTENT_FIELDS, "contact_language", "image", "image_width", "image_height", "updated_at")
+SAVED_FIELDS = (*CONTENT_FIELDS, "translation_of", "contact_language", "image", "image_width", "image_height",
+                "updated_at")
 
 
 class Refused(Exception):
@@ -48,6 +49,8 @@ def _apply(submission, data, *, contact_language):
             elif name == "sources":
                 value = "\n".join(value)
             setattr(submission, name, value if value is not None else getattr(submission, name))
+    if "translation_of" in data:  # None clears it (unlike the fields above, where None keeps the old value)
+        submission.translation_of = data["translation_of"]
     if data.get("sources"):
         submission.no_sources = False
     submission.contact_language = contact_language

@@ -52,7 +52,6 @@ DATA_MIGRATIONS = [
     "articles.migrations.0003_default_disclaimers_and_pages",
     "articles.migrations.0005_staff_groups",
     "articles.migrations.0007_submitted_disclaimer_without_cover_claim",
-    "articles.migrations.0009_cover_variation_and_author_choice",
 ]
 
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0009_cover_variation_and_author_choice'),
+        ('articles', '0009_article_cover_variation'),
     ]
 
     operations = [

@@ -23,7 +23,7 @@ def start_the_history(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0010_article_contributor_photo'),
+        ('articles', '0012_article_translation'),
     ]
 
     operations = [

@@ -1,4 +1,5 @@
-"""Demo content for trying the site: categories, authors, ~30 published articles with covers.
+"""Demo content for trying the site: categories, authors, ~30 published articles with covers, one of them
+the Korean edition of an English story (linked as its translation).
 
 Idempotent: running it again updates what it created and adds nothing twice.
 """
@@ -49,6 +50,7 @@ class Command(BaseCommand):
             categories = self.ensure_categories(data["categories"])
             authors = self.ensure_authors(data["authors"])
             articles = [self.ensure_article(item, categories, authors) for item in data["articles"]]
+            self.link_translations(data["articles"], articles)
         if not no_covers:
             for article in articles:
                 cover_files.generate(Article.objects.select_related("category").get(pk=article.pk))
@@ -98,6 +100,14 @@ class Command(BaseCommand):
             )
             authors[item["username"]] = user
         return authors
+
+    def link_translations(self, items, articles):
+        """A story with "translation_of" (the original's title) and its original are each other's translation."""
+        by_title = {item["title"]: article for item, article in zip(items, articles)}
+        for item, article in zip(items, articles):
+            original = by_title.get(item.get("translation_of"))
+            if original is not None and article.translation_id != original.pk:
+                publishing.link_translation(article, original, by=None)
 
     def ensure_article(self, item, categories, authors):
         slug = article_slug(item["title"], item["language"])
