@@ -79,7 +79,8 @@ class Command(BaseCommand):
             category, _ = Category.objects.update_or_create(
                 slug=item["slug"],
                 defaults={"name": item["name"], "name_ko": item["name_ko"], "color": item["color"],
-                          "description": item.get("description", ""), "position": position},
+                          "description": item.get("description", ""),
+                          "description_ko": item.get("description_ko", ""), "position": position},
             )
             categories[item["slug"]] = category
         return categories
