@@ -104,3 +104,16 @@ def test_the_case_timeline_is_in_korean_on_korean_pages(client, edition):
     assert "필자가 반론 통지를 제출했습니다." in counter_noticed
     incomplete = client.get(f"/ko/copyright/cases/{edition['incomplete'].reference}/").content.decode()
     assert "신고에 누락된 사항: 연락처: 우편 주소 및 전화번호" in incomplete
+
+
+def test_a_story_in_the_other_language_is_marked_with_its_own_language(client, edition):
+    english, korean = edition["english"], edition["korean"]
+    html = client.get(f"/ko/articles/{english.slug}/").content.decode()
+    assert '<h1 class="story-title" lang="en">' in html and '<div class="story-body" lang="en">' in html
+    # The page's own words around it (section, byline, notes) stay Korean.
+    assert '<article class="story">' in html
+    html = client.get(f"/articles/{korean.slug}/").content.decode()
+    assert '<h1 class="story-title" lang="ko">' in html
+    front = client.get("/ko/").content.decode()
+    assert f'<h3 class="card-story__title" lang="en"><a href="/ko/articles/{english.slug}/">' in front
+    assert f'<h3 class="card-story__title"><a href="/ko/articles/{korean.slug}/">' in front
