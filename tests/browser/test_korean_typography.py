@@ -14,11 +14,12 @@ KOREAN_TITLE = "망원동 수리카페, 석 달 만에 고장 난 가전·자전
 LONG_TOKEN = "https://example.org/" + "a" * 120
 
 # For each "·" in the element's text: is it on the same line as the character before it? And is every
-# space-separated word on one line?
+# space-separated word on one line? (Word joiners around "·" are invisible: they belong to the word.)
 LINE_BREAKS = """(element) => {
   const node = element.firstChild, text = node.textContent, range = document.createRange();
   const top = (start, end) => { range.setStart(node, start); range.setEnd(node, end); return range.getClientRects(); };
-  const dots = [...text.matchAll(/·/g)].map(m => top(m.index - 1, m.index)[0].top === top(m.index, m.index + 1)[0].top);
+  const before = (i) => { i -= 1; while (text[i] === "\\u2060") i -= 1; return i; };
+  const dots = [...text.matchAll(/·/g)].map(m => top(before(m.index), before(m.index) + 1)[0].top === top(m.index, m.index + 1)[0].top);
   let words = [], at = 0;
   for (const word of text.split(" ")) { words.push(new Set([...top(at, at + word.length)].map(r => r.top)).size === 1); at += word.length + 1; }
   return {dots, words, lines: new Set([...top(0, text.length)].map(r => Math.round(r.top))).size};
@@ -59,6 +60,12 @@ def test_a_korean_story_breaks_between_words_and_stays_upright(page, live_server
     breaks = page.locator("h1.story-title").evaluate(LINE_BREAKS)
     assert breaks["lines"] > 1 or viewport is DESKTOP
     assert all(breaks["dots"]) and all(breaks["words"]), breaks
+    # Whatever the width of the column (as long as the longest word fits), it breaks only between words.
+    for width in range(200, 480, 4):
+        page.locator("h1.story-title").evaluate(f"(e) => {{ e.style.fontSize = '32px'; e.style.width = '{width}px'; }}")
+        breaks = page.locator("h1.story-title").evaluate(LINE_BREAKS)
+        assert all(breaks["dots"]) and all(breaks["words"]), (width, breaks)
+    page.locator("h1.story-title").evaluate("(e) => { e.style.fontSize = e.style.width = ''; }")
     assert style(page, ".story-body blockquote", "fontStyle") == "normal"
     assert style(page, ".story-body em", "fontStyle") == "normal"
     assert style(page, ".disclaimer--opinion", "fontStyle") == "normal"
