@@ -32,13 +32,20 @@ class PublicContent(models.Model):
 
 
 class LocalizedNameMixin:
-    """Pick the Korean name for Korean readers when one is set."""
+    """Pick the Korean name (and description) for Korean readers when one is set."""
+
+    def _localized(self, field):
+        if translation.get_language() == Language.KO and getattr(self, f"{field}_ko", ""):
+            return getattr(self, f"{field}_ko")
+        return getattr(self, field)
 
     @property
     def display_name(self):
-        if translation.get_language() == Language.KO and getattr(self, "name_ko", ""):
-            return self.name_ko
-        return self.name
+        return self._localized("name")
+
+    @property
+    def display_description(self):
+        return self._localized("description")
 
 
 class Category(LocalizedNameMixin, PublicContent):
@@ -46,6 +53,7 @@ class Category(LocalizedNameMixin, PublicContent):
     name_ko = models.CharField(_("Korean name"), max_length=80, blank=True)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     description = models.TextField(_("description"), blank=True)
+    description_ko = models.TextField(_("Korean description"), blank=True)
     # The cover generator draws its palette from this colour.
     color = models.CharField(_("colour"), max_length=7, default="#1f4e79", help_text=_("Hex colour, e.g. #1f4e79"))
     position = models.PositiveSmallIntegerField(_("position in the menu"), default=0)
@@ -56,7 +64,8 @@ class Category(LocalizedNameMixin, PublicContent):
         verbose_name_plural = _("categories")
 
     def __str__(self):
-        return self.name
+        # Form choices (the section on /submit/) and any other plain rendering follow the reader's language.
+        return self.display_name
 
     def get_absolute_url(self):
         return reverse("articles:category", kwargs={"slug": self.slug})

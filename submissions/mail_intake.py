@@ -33,7 +33,6 @@ from email.utils import getaddresses
 from django.conf import settings
 from django.db import DataError, IntegrityError
 from django.db import Error as DatabaseError
-from django.utils.translation import gettext as _
 
 from submissions import article_links, takedowns
 from submissions.mail_parsing import ParsedMail, UnparseableMail, parse
@@ -270,7 +269,7 @@ def handle_takedown(parsed: ParsedMail, *, raw: bytes, source_id: str = "") -> R
         good_faith_statement=parsed.notice_elements.get("good_faith_statement", False),
         accuracy_statement=parsed.notice_elements.get("accuracy_statement", False),
         missing=parsed.missing_elements, message=message, notify=not own,
-        quiet_reason=_("No acknowledgement sent: the notice came from one of our own addresses.") if own else "",
+        quiet_reason=takedowns.NO_ACK_OWN_ADDRESS if own else "",
     )
     return Result(Outcome.NEW_CASE, case=case, needs_info=bool(parsed.missing_elements))
 

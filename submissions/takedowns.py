@@ -21,6 +21,7 @@ TakedownEvent (so does every email sent or received, note and court action). Ema
 after commit (submissions/notifications.py).
 """
 
+import functools
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
@@ -28,7 +29,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from articles import publishing
@@ -72,6 +73,22 @@ ELEMENT_LABELS = {
                             "are the owner or authorised to act for the owner"),
     "signature": _("Your physical or electronic signature (for example “/s/ your full name”)"),
 }
+
+# The timeline texts the workflow writes itself. They are stored in English, whatever the language of the
+# request that wrote them, and translated when shown (timeline_text): staff and authors read a case in
+# their own language.
+NOTICE_LACKS = _("The notice lacks: %(missing)s")
+NO_ACK_THROTTLED = _("No acknowledgement sent: the address is one of our own, or it "
+                     "has had too many automatic emails from us in a short while.")
+NO_ACK_NO_ADDRESS = _("No acknowledgement sent: the notice gives no email address.")
+NO_ACK_OWN_ADDRESS = _("No acknowledgement sent: the notice came from one of our own addresses.")
+ANSWER_ARRIVED = _("An answer arrived by email: the case is back under review.")
+RESTORED_AFTER_WAITING = _("The waiting period after the counter-notice ended without court action.")
+RESTORED_BY_STAFF = _("Restored by copyright staff.")
+COUNTER_NOTICE_FILED = _("Counter-notice filed by the author.")
+COUNTER_NOTICE_RECORDED = _("Counter-notice recorded by staff.")
+SYSTEM_TEXTS = (NO_ACK_THROTTLED, NO_ACK_NO_ADDRESS, NO_ACK_OWN_ADDRESS, ANSWER_ARRIVED, RESTORED_AFTER_WAITING,
+                RESTORED_BY_STAFF, COUNTER_NOTICE_FILED, COUNTER_NOTICE_RECORDED, *ELEMENT_LABELS.values())
 
 
 class TakedownError(Exception):
@@ -131,11 +148,39 @@ def _locked(case) -> TakedownCase:
     return TakedownCase.objects.select_for_update().get(pk=case.pk)
 
 
+def _stored(reason) -> str:
+    with translation.override("en"):
+        return str(reason or "").strip()
+
+
+@functools.cache
+def _texts_written_in(language) -> tuple[dict, str]:
+    """Our timeline texts as written in `language` (→ their translatable form), and how NOTICE_LACKS begins."""
+    with translation.override(language):
+        return {str(text): text for text in SYSTEM_TEXTS}, str(NOTICE_LACKS).partition("%(missing)s")[0]
+
+
+def timeline_text(reason: str) -> str:
+    """A timeline entry's text in the active language when the workflow wrote it; people's words as written.
+
+    Entries written before texts were stored in English may be in Korean: those are recognised too.
+    """
+    for language in ("en", "ko"):
+        known, lacks = _texts_written_in(language)
+        if reason in known:
+            return str(known[reason])
+        if lacks and reason.startswith(lacks):
+            labels = reason[len(lacks):].split("; ")
+            if all(label in known for label in labels):
+                return NOTICE_LACKS % {"missing": "; ".join(str(known[label]) for label in labels)}
+    return reason
+
+
 def _log(case, kind, *, by=None, reason="", message=None, now=None) -> TakedownEvent:
     """A timeline entry that is not a status move (the status is written as it stands)."""
     return TakedownEvent.objects.create(
         case=case, kind=kind, actor=_actor(by), from_status=case.status, to_status=case.status,
-        reason=str(reason or "").strip(), message=message, created_at=now or timezone.now(),
+        reason=_stored(reason), message=message, created_at=now or timezone.now(),
     )
 
 
@@ -156,7 +201,7 @@ def _move(case, to_status, *, by, reason="", now=None, **fields) -> TakedownEven
     case.updated_at = now
     return TakedownEvent.objects.create(
         case=case, kind=Kind.STATUS, actor=_actor(by), from_status=from_status, to_status=to_status,
-        reason=str(reason or "").strip(), created_at=now,
+        reason=_stored(reason), created_at=now,
     )
 
 
@@ -248,8 +293,9 @@ def open_case(*, source, language="en", complainant_name="", complainant_organis
                                  message=message, created_at=now)
     _link(case, links, now=now)
     if missing:
-        _move(case, Status.NEEDS_INFO, by=None, now=now,
-              reason=_("The notice lacks: %(missing)s") % {"missing": "; ".join(str(m) for m in missing_labels(missing))})
+        with translation.override("en"):
+            lacks = NOTICE_LACKS % {"missing": "; ".join(str(m) for m in missing_labels(missing))}
+        _move(case, Status.NEEDS_INFO, by=None, now=now, reason=lacks)
     if notify and case.complainant_email:
         if missing:
             sent = notifications.takedown_needs_info(case, missing=missing_labels(missing), first=True,
@@ -257,11 +303,9 @@ def open_case(*, source, language="en", complainant_name="", complainant_organis
         else:
             sent = notifications.takedown_received(case, build_uri=build_uri)
         if sent is None:
-            _log(case, Kind.NOTE, now=now, reason=_("No acknowledgement sent: the address is one of our own, or it "
-                                                    "has had too many automatic emails from us in a short while."))
+            _log(case, Kind.NOTE, now=now, reason=NO_ACK_THROTTLED)
     elif quiet_reason or not case.complainant_email:
-        _log(case, Kind.NOTE, now=now,
-             reason=quiet_reason or _("No acknowledgement sent: the notice gives no email address."))
+        _log(case, Kind.NOTE, now=now, reason=quiet_reason or NO_ACK_NO_ADDRESS)
     return case
 
 
@@ -278,7 +322,7 @@ def receive_message(case, *, message: TakedownMessage, links=(), now: datetime |
         _link(locked, links, now=now)
     if locked.status == Status.NEEDS_INFO and not message.auto_submitted:
         _move(locked, Status.UNDER_REVIEW, by=None, now=now,
-              reason=_("An answer arrived by email: the case is back under review."))
+              reason=ANSWER_ARRIVED)
     return message
 
 
@@ -362,8 +406,7 @@ def restore(case, *, by, reason: str = "", now: datetime | None = None, build_ur
         _check_staff(by)
     locked = _locked(case)
     automatic = by is None
-    default = (_("The waiting period after the counter-notice ended without court action.") if automatic
-               else _("Restored by copyright staff."))
+    default = RESTORED_AFTER_WAITING if automatic else RESTORED_BY_STAFF
     _move(locked, Status.RESTORED, by=by, reason=(reason or "").strip() or default, now=now)
     restored = []
     for link in locked.case_articles.filter(disabled=True).select_related("article__author__profile",
@@ -483,7 +526,7 @@ def file_counter_notice(case, *, by, material: str, name: str, address: str, pho
         language=language if language in ("en", "ko") else "en", filed_at=now,
     )
     _move(locked, Status.COUNTER_NOTICED, by=by, now=now, restore_after=_deadline(now),
-          reason=_("Counter-notice filed by the author."))
+          reason=COUNTER_NOTICE_FILED)
     notifications.takedown_counter_notice(locked, counter_notice=notice, by=by)
     return notice
 
@@ -500,7 +543,7 @@ def record_counter_notice(case, *, by, text: str, now: datetime | None = None) -
     notice = CounterNotice.objects.create(case=locked, recorded_by=by, text=text, language=locked.language,
                                           filed_at=now)
     _move(locked, Status.COUNTER_NOTICED, by=by, now=now, restore_after=_deadline(now),
-          reason=_("Counter-notice recorded by staff."))
+          reason=COUNTER_NOTICE_RECORDED)
     notifications.takedown_counter_notice(locked, counter_notice=notice, by=by)
     return notice
 

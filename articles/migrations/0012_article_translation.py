@@ -5,7 +5,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("articles", "0010_article_contributor_photo"),
+        ("articles", "0011_category_description_ko"),
     ]
 
     operations = [

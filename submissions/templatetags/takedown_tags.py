@@ -65,6 +65,12 @@ def takedown_event_label(event):
 
 
 @register.filter
+def takedown_reason(reason):
+    """A timeline text in the reader's language when the workflow wrote it (takedowns.timeline_text)."""
+    return takedowns.timeline_text(reason or "")
+
+
+@register.filter
 def takedown_event_kind(event):
     """A CSS modifier for the timeline dot."""
     if event.kind == Kind.COURT:

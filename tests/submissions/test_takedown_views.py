@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from articles.models import Article
 from submissions import mail_intake, takedowns
-from submissions.models import TakedownCase, TakedownStatus
+from submissions.models import TakedownCase, TakedownEvent, TakedownStatus
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -484,3 +484,36 @@ def test_copyright_staff_see_cases_and_quarantine_in_the_admin(client, staff):
     raw = client.get(f"/admin/submissions/quarantinedmail/{item.pk}/raw/")
     assert raw.content == (MAIL / "garbage.bin").read_bytes()
     assert raw["Content-Disposition"].startswith("attachment;")
+
+
+# --- Timeline texts in the reader's language ----------------------------------------------------------------------
+
+
+def test_the_workflows_own_timeline_texts_are_stored_in_english_and_shown_in_the_readers_language(
+        client, staff, writer, story):
+    case = factories.takedown_case(status="upheld", articles=[story], by=staff, reason="Restored by copyright staff")
+    client.force_login(writer)
+    client.post(f"/ko/my/counter-notices/{case.reference}/", COUNTER)
+    assert case.events.get(kind="status", to_status=Status.COUNTER_NOTICED).reason == "Counter-notice filed by the author."
+
+    client.force_login(staff)
+    english = client.get(f"/copyright/cases/{case.reference}/").content.decode()
+    assert "Counter-notice filed by the author." in english and "필자가 반론 통지를 제출했습니다." not in english
+    korean = client.get(f"/ko/copyright/cases/{case.reference}/").content.decode()
+    assert "필자가 반론 통지를 제출했습니다." in korean and "Counter-notice filed by the author." not in korean
+    # What staff wrote stays as written, even when it looks like one of ours.
+    assert "Restored by copyright staff<" in korean and "저작권 담당자가 복원했습니다." not in korean
+
+
+def test_timeline_texts_written_in_korean_before_are_shown_in_english_on_english_pages(client, staff, story):
+    case = factories.takedown_case(status="received", articles=[story])
+    TakedownEvent.objects.create(case=case, kind="note", from_status=case.status, to_status=case.status,
+                                 reason="신고에 누락된 사항: 연락처: 우편 주소 및 전화번호")
+    TakedownEvent.objects.create(case=case, kind="note", from_status=case.status, to_status=case.status,
+                                 reason="담당자가 반론 통지를 기록했습니다.")
+    client.force_login(staff)
+    html = client.get(f"/copyright/cases/{case.reference}/").content.decode()
+    assert "The notice lacks: Your contact details: postal address and phone number" in html
+    assert "Counter-notice recorded by staff." in html
+    assert "신고에" not in html and "담당자가" not in html
+

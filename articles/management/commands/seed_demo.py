@@ -81,7 +81,8 @@ class Command(BaseCommand):
             category, _ = Category.objects.update_or_create(
                 slug=item["slug"],
                 defaults={"name": item["name"], "name_ko": item["name_ko"], "color": item["color"],
-                          "description": item.get("description", ""), "position": position},
+                          "description": item.get("description", ""),
+                          "description_ko": item.get("description_ko", ""), "position": position},
             )
             categories[item["slug"]] = category
         return categories
@@ -127,6 +128,6 @@ class Command(BaseCommand):
             return publishing.publish(article, reason="demo content", at=published_at)
         for name, value in fields.items():
             setattr(article, name, value)
-        article.save()
+        publishing.update_content(article)  # content columns only: never the status or the cover
         article.tags.set(tags)
         return article
