@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.urls import translate_url
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import get_language
 
 from articles.models import Category
+from newsroom import public_cache
 
 
 def language_links(path, editions=None):
@@ -12,13 +14,23 @@ def language_links(path, editions=None):
     return [(code, name, editions.get(code) or translate_url(path, code)) for code, name in settings.LANGUAGES]
 
 
-def site(request):
-    """Site-wide template values: name, menu, language links, consent state."""
-    path = request.get_full_path()
+def site_values(request=None):
+    """The site's own values, which no view can change: all a shared fragment sees besides what its
+    tag names (newsroom/templatetags/fragments.py). The site address is the one fragment keys carry."""
     return {
         "site_name": settings.SITE_NAME,
         "copyright_email": settings.COPYRIGHT_EMAIL,
         "menu_categories": Category.objects.all(),
+        "LANGUAGE_CODE": get_language(),
+        "site_address": SimpleLazyObject(lambda: public_cache.site_address(request)),
+    }
+
+
+def site(request):
+    """Site-wide template values: the site's own (above), language links, consent state."""
+    path = request.get_full_path()
+    return {
+        **site_values(request),
         # Lazy: a page whose header and links come from cached fragments never works them out.
         "language_links": SimpleLazyObject(lambda: language_links(path)),
         "cookie_consent": request.COOKIES.get(settings.COOKIE_CONSENT_NAME),

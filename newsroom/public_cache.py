@@ -102,7 +102,7 @@ def release():
     return getattr(staticfiles_storage, "manifest_hash", "")
 
 
-def _site(request):
+def site_address(request):
     """The address the reader asked for the site at: pages and fragments name it (canonical links, feeds)."""
     if request is None:
         return ""
@@ -113,7 +113,7 @@ def _site(request):
 
 def fragment_key(request, name, parts):
     """A template fragment's key: its name and parts, the content version, release, language and site address."""
-    digest = hashlib.sha256("|".join([_site(request), *map(str, parts)]).encode()).hexdigest()
+    digest = hashlib.sha256("|".join([site_address(request), *map(str, parts)]).encode()).hexdigest()
     return f"fragment:{request_version(request)}:{release()}:{get_language()}:{name}:{digest}"
 
 
@@ -182,7 +182,7 @@ def _view_name(urlconf, path):
 
 def _key(request):
     consent = request.COOKIES.get(settings.COOKIE_CONSENT_NAME, "")
-    path = hashlib.sha256(f"{_site(request)}{request.get_full_path()}".encode()).hexdigest()
+    path = hashlib.sha256(f"{site_address(request)}{request.get_full_path()}".encode()).hexdigest()
     return f"public-page:{request_version(request)}:{release()}:{get_language()}:{consent}:{request.method}:{path}"
 
 

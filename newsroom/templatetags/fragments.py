@@ -1,42 +1,63 @@
-"""{% fragment "name" part... [unless condition] %}…{% endfragment %}: a fragment cached under the content version.
+"""{% fragment "name" [part…] [name=part…] [with name=value…] [unless condition] %}…{% endfragment %}
 
-Like Django's {% cache %}, but the key always carries what makes a fragment correct for
-everyone: the content version (so any publishing change is seen at once, see
-newsroom/public_cache.py), the language and the site address. Only put markup in a
-fragment that is the same for every reader given its parts: nothing about the user.
+A fragment of a page shared by every reader, cached under the content version (like Django's
+{% cache %}, but the key always carries the content version, the release, the language and the
+site address: see newsroom/public_cache.py).
+
+**A cached fragment renders only from what its tag names** (an isolated context, the way
+{% include … only %} isolates): the `name=part` inputs and the `with` values, plus the site's own
+values that no view can change (newsroom.context_processors.site_values: site name, copyright
+address, menu, language, site address). Nothing else of the page's context reaches it, so a view
+that brings context of its own (a login page's `site_name`, say) cannot leak into what other readers
+get. Parts, positional or named, make the key; `with` values are objects the key already determines
+(the article whose pk is a part, say) and are not keyed. Nothing about the reader belongs in a fragment.
+
 A {% csrf_token %} inside is stored as a placeholder and each reader gets their own token.
-`unless` renders without the cache when the condition holds (a bound form, a signed-in reader).
+`unless` renders the body uncached, with the page's whole context, when the condition holds (a
+bound form with its errors, a signed-in reader's own links).
 """
 
 from django import template
-from django.template.base import TemplateSyntaxError
+from django.template.base import TemplateSyntaxError, token_kwargs
 
-from newsroom import public_cache
+from newsroom import context_processors, public_cache
 
 register = template.Library()
 
+USAGE = '{% fragment "name" [part…] [name=part…] [with name=value…] [unless condition] %}'
+
 
 class FragmentNode(template.Node):
-    def __init__(self, nodelist, name, parts, unless):
+    def __init__(self, nodelist, name, parts, keyed, unkeyed, unless):
         self.nodelist = nodelist
         self.name = name
         self.parts = parts
+        self.keyed = keyed
+        self.unkeyed = unkeyed
         self.unless = unless
 
     def render(self, context):
         if self.unless is not None and self.unless.resolve(context):
             return self.nodelist.render(context)
+        request = context.get("request")
+        inputs = {name: value.resolve(context) for name, value in self.keyed.items()}
+        key = [part.resolve(context) for part in self.parts] + [f"{name}={inputs[name]}" for name in sorted(inputs)]
         html = public_cache.versioned(
-            context.get("request"), self.name.resolve(context), [part.resolve(context) for part in self.parts],
-            lambda: self._render_for_everyone(context),
+            request, self.name.resolve(context), key,
+            lambda: self._render_for_everyone(context, request, inputs),
         )
         if public_cache.CSRF_PLACEHOLDER not in html:
             return html  # no form: no token, and no CSRF cookie for this alone
         return public_cache.with_csrf_token(html, _csrf_token(context))
 
-    def _render_for_everyone(self, context):
-        with context.push(csrf_token=public_cache.CSRF_PLACEHOLDER):
-            return self.nodelist.render(context)
+    def _render_for_everyone(self, context, request, inputs):
+        values = {
+            **context_processors.site_values(request),
+            **{name: value.resolve(context) for name, value in self.unkeyed.items()},
+            **inputs,
+            "csrf_token": public_cache.CSRF_PLACEHOLDER,
+        }
+        return self.nodelist.render(context.new(values))
 
 
 def _csrf_token(context):
@@ -49,16 +70,30 @@ def _csrf_token(context):
 
 @register.tag
 def fragment(parser, token):
-    bits = token.split_contents()
-    if len(bits) < 2:
-        raise TemplateSyntaxError("{% fragment %} needs a name: {% fragment \"story\" article.pk %}")
+    bits = token.split_contents()[1:]
+    if not bits:
+        raise TemplateSyntaxError(f"{{% fragment %}} needs a name: {USAGE}")
     unless = None
     if "unless" in bits:
         at = bits.index("unless")
         if at != len(bits) - 2:
-            raise TemplateSyntaxError("{% fragment %}: `unless` takes one condition and comes last")
+            raise TemplateSyntaxError(f"{{% fragment %}}: `unless` takes one condition and comes last: {USAGE}")
         unless = parser.compile_filter(bits[at + 1])
         bits = bits[:at]
+    unkeyed = {}
+    if "with" in bits:
+        at = bits.index("with")
+        unkeyed = token_kwargs(bits[at + 1:], parser)
+        if not unkeyed or len(unkeyed) != len(bits) - at - 1:
+            raise TemplateSyntaxError(f"{{% fragment %}}: `with` takes name=value pairs: {USAGE}")
+        bits = bits[:at]
+    name, parts, keyed = parser.compile_filter(bits[0]), [], {}
+    for bit in bits[1:]:
+        named = token_kwargs([bit], parser)
+        if named:
+            keyed.update(named)
+        else:
+            parts.append(parser.compile_filter(bit))
     nodelist = parser.parse(("endfragment",))
     parser.delete_first_token()
-    return FragmentNode(nodelist, parser.compile_filter(bits[1]), [parser.compile_filter(bit) for bit in bits[2:]], unless)
+    return FragmentNode(nodelist, name, parts, keyed, unkeyed, unless)
