@@ -15,6 +15,7 @@ from articles.forms import NewsletterForm, SearchForm
 from articles.models import Article, AuthorProfile, Category, Language, Page, SlugRedirect, Tag
 from articles.story import Story
 from newsroom import public_cache
+from newsroom.csrf import same_origin_post
 from newsroom.context_processors import language_links
 
 FEATURED_COUNT = 4
@@ -183,6 +184,7 @@ def page(request, slug):
     return render(request, "articles/page_detail.html", {"page": page})
 
 
+@same_origin_post  # on pages every anonymous reader shares, so without a per-reader token (newsroom/csrf.py)
 @require_http_methods(["GET", "POST"])
 def newsletter_subscribe(request):
     form = NewsletterForm(request.POST or None)

@@ -27,11 +27,10 @@ def site_values(request=None):
 
 
 def site(request):
-    """Site-wide template values: the site's own (above), language links, consent state."""
+    """Site-wide template values: the site's own (above) and the language links."""
     path = request.get_full_path()
     return {
         **site_values(request),
         # Lazy: a page whose header and links come from cached fragments never works them out.
         "language_links": SimpleLazyObject(lambda: language_links(path)),
-        "cookie_consent": request.COOKIES.get(settings.COOKIE_CONSENT_NAME),
     }

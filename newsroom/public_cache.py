@@ -9,32 +9,23 @@ simple rule is both correct and effective. The version is a row in the database,
 not a cache entry, so that a change made in any process is seen by all of them
 (see newsroom/models.py); it is read once per request.
 
-Pages carry CSRF tokens (newsletter and consent forms); a cached copy (of a page or of a
-fragment) stores a placeholder and each reader gets a token of their own when it is served.
+An anonymous public page is the same bytes for every reader of its address: it carries no CSRF token
+and sets no cookie (the newsletter sign-up on it is protected by newsroom/csrf.py instead). A response
+that sets a cookie is never stored.
 """
 
 import contextvars
 import functools
 import hashlib
-import re
-import secrets
 import time
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.http import HttpResponse
-from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.urls import Resolver404, resolve
 from django.utils.translation import get_language
 
-CSRF_FIELD = re.compile(rb'(<input type="hidden" name="csrfmiddlewaretoken" value=")[^"]*(")')
-# Unguessable, so a story cannot contain it and have a reader's token written into its text;
-# and it is only ever replaced inside the CSRF input itself.
-CSRF_PLACEHOLDER = hashlib.sha256(f"csrf-placeholder:{settings.SECRET_KEY}".encode()).hexdigest()
-CACHED_CSRF_INPUT = f'<input type="hidden" name="csrfmiddlewaretoken" value="{CSRF_PLACEHOLDER}"'
-PLACEHOLDER = CSRF_PLACEHOLDER.encode()
-CACHED_CSRF_FIELD = CACHED_CSRF_INPUT.encode()
 CACHEABLE_STATUS = {200, 404, 410, 451}
 
 
@@ -132,39 +123,6 @@ def versioned(request, name, parts, compute, seconds=None):
     return value
 
 
-def with_csrf_token(html, token):
-    """Cached markup with the placeholder replaced by this reader's token (or the field dropped without one)."""
-    if CSRF_PLACEHOLDER not in html:
-        return html
-    if not token:
-        return html.replace(CACHED_CSRF_INPUT + ">", "")
-    return html.replace(CACHED_CSRF_INPUT, CACHED_CSRF_INPUT.replace(CSRF_PLACEHOLDER, token))
-
-
-def _random_chars(length):
-    """What get_random_string(length, CSRF_ALLOWED_CHARS) returns, from one read of the system's random source.
-
-    get_random_string() reads it once per character: a new reader's secret and mask took 64 reads,
-    about 0.1 ms, nearly as much as the rest of serving a cached page.
-    """
-    alphabet = CSRF_ALLOWED_CHARS
-    limit = 256 - 256 % len(alphabet)  # bytes above it would make the first letters likelier
-    chars = []
-    while len(chars) < length:
-        chars += [alphabet[byte % len(alphabet)] for byte in secrets.token_bytes(2 * length) if byte < limit]
-    return "".join(chars[:length])
-
-
-def reader_csrf_token(request):
-    """django.middleware.csrf.get_token(), for cached pages and fragments: the same secret in the
-    same cookie (the CSRF middleware sets it on the way out) and a token masked the same way."""
-    secret = request.META.get("CSRF_COOKIE") or _random_chars(CSRF_SECRET_LENGTH)
-    request.META.update({"CSRF_COOKIE": secret, "CSRF_COOKIE_NEEDS_UPDATE": True})
-    mask = _random_chars(CSRF_SECRET_LENGTH)
-    chars = CSRF_ALLOWED_CHARS
-    return mask + "".join(chars[(chars.index(s) + chars.index(m)) % len(chars)] for s, m in zip(secret, mask))
-
-
 def _cacheable_view(request):
     return _view_name(settings.ROOT_URLCONF, request.path_info) in settings.PUBLIC_CACHE_VIEWS
 
@@ -181,9 +139,8 @@ def _view_name(urlconf, path):
 
 
 def _key(request):
-    consent = request.COOKIES.get(settings.COOKIE_CONSENT_NAME, "")
     path = hashlib.sha256(f"{site_address(request)}{request.get_full_path()}".encode()).hexdigest()
-    return f"public-page:{request_version(request)}:{release()}:{get_language()}:{consent}:{request.method}:{path}"
+    return f"public-page:{request_version(request)}:{release()}:{get_language()}:{request.method}:{path}"
 
 
 def _anonymous_and_plain(request):
@@ -215,13 +172,8 @@ class PublicPageCacheMiddleware:
         key = _key(request)
         cached = cache.get(key)
         if cached is not None:
-            response = cached
-            # with_csrf_token() in bytes: a hit is the hot path, and decoding the page would cost more.
-            if PLACEHOLDER in response.content:
-                field = CACHED_CSRF_FIELD.replace(PLACEHOLDER, reader_csrf_token(request).encode())
-                response.content = response.content.replace(CACHED_CSRF_FIELD, field)
-            response["X-Cache"] = "hit"
-            return response
+            cached["X-Cache"] = "hit"
+            return cached
         response = self.get_response(request)
         if self._storable(response):
             self._store(key, response)
@@ -241,7 +193,7 @@ class PublicPageCacheMiddleware:
     @staticmethod
     def _store(key, response):
         copy = HttpResponse(
-            CSRF_FIELD.sub(rb"\g<1>" + PLACEHOLDER + rb"\g<2>", response.content),
+            response.content,
             status=response.status_code,
         )
         for header, value in response.items():

@@ -1,15 +1,11 @@
 from django.conf import settings
 from django.db import connection
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 from django.views.static import serve
-
-CONSENT_CHOICES = {"all", "essential"}
-
 
 @require_GET
 def healthz(request):
@@ -34,31 +30,10 @@ def robots_txt(request):
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
 
 
-def safe_next(request, fallback="/"):
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return fallback
-
-
-@require_http_methods(["GET", "POST"])
+@require_GET
 def cookie_settings(request):
-    """The consent choice: a plain form, so it works without JavaScript."""
-    invalid = False
-    if request.method == "POST":
-        choice = request.POST.get("consent")
-        invalid = choice not in CONSENT_CHOICES
-        if not invalid:
-            response = HttpResponseRedirect(safe_next(request, reverse("cookie_settings")))
-            response.set_cookie(
-                settings.COOKIE_CONSENT_NAME, choice, max_age=settings.COOKIE_CONSENT_MAX_AGE,
-                samesite="Lax", secure=request.is_secure(), httponly=True,
-            )
-            return response
-    return render(
-        request, "newsroom/cookie_settings.html", {"next": safe_next(request, ""), "invalid": invalid},
-        status=400 if invalid else 200,
-    )
+    """Which cookies the site sets, and why there is nothing to choose: none is optional."""
+    return render(request, "newsroom/cookie_settings.html")
 
 
 def media(request, path):

@@ -12,7 +12,7 @@ that brings context of its own (a login page's `site_name`, say) cannot leak int
 get. Parts, positional or named, make the key; `with` values are objects the key already determines
 (the article whose pk is a part, say) and are not keyed. Nothing about the reader belongs in a fragment.
 
-A {% csrf_token %} inside is stored as a placeholder and each reader gets their own token.
+A fragment holds no form that needs a CSRF token (it would be someone else's token).
 `unless` renders the body uncached, with the page's whole context, when the condition holds (a
 bound form with its errors, a signed-in reader's own links).
 """
@@ -42,30 +42,18 @@ class FragmentNode(template.Node):
         request = context.get("request")
         inputs = {name: value.resolve(context) for name, value in self.keyed.items()}
         key = [part.resolve(context) for part in self.parts] + [f"{name}={inputs[name]}" for name in sorted(inputs)]
-        html = public_cache.versioned(
+        return public_cache.versioned(
             request, self.name.resolve(context), key,
             lambda: self._render_for_everyone(context, request, inputs),
         )
-        if public_cache.CSRF_PLACEHOLDER not in html:
-            return html  # no form: no token, and no CSRF cookie for this alone
-        return public_cache.with_csrf_token(html, _csrf_token(context))
 
     def _render_for_everyone(self, context, request, inputs):
         values = {
             **context_processors.site_values(request),
             **{name: value.resolve(context) for name, value in self.unkeyed.items()},
             **inputs,
-            "csrf_token": public_cache.CSRF_PLACEHOLDER,
         }
         return self.nodelist.render(context.new(values))
-
-
-def _csrf_token(context):
-    """What {% csrf_token %} would print: the reader's token, or nothing outside a request."""
-    request = context.get("request")
-    if request is None or "csrf_token" not in context:
-        return ""
-    return public_cache.reader_csrf_token(request)
 
 
 @register.tag

@@ -16,7 +16,7 @@ def caches_on(settings):
     settings.FRAGMENT_CACHE_SECONDS = 600
 
 
-def test_readers_of_a_cached_page_subscribe_choose_cookies_and_see_a_withdrawal_at_once(
+def test_readers_of_a_cached_page_subscribe_and_see_a_withdrawal_at_once(
     browser, live_server, reader_site, caches_on
 ):
     story = reader_site[0]
@@ -27,7 +27,8 @@ def test_readers_of_a_cached_page_subscribe_choose_cookies_and_see_a_withdrawal_
         assert pages[0].goto(url).headers["x-cache"] == "miss"
         assert pages[1].goto(url).headers["x-cache"] == "hit"
 
-        # Each reader's form carries their own token, which the server accepts with their own cookie.
+        # The same bytes for both, with no token and no cookie: the browser's Sec-Fetch-Site vouches for the form.
+        assert pages[0].content() == pages[1].content() and not any(reader.cookies() for reader in readers)
         for number, page in enumerate(pages):
             page.get_by_label("Email address").fill(f"reader{number}@example.com")
             page.locator(".newsletter-form button[type=submit]").click()
@@ -35,12 +36,6 @@ def test_readers_of_a_cached_page_subscribe_choose_cookies_and_see_a_withdrawal_
         subscribers = set(NewsletterSubscriber.objects.values_list("email", flat=True))
         assert subscribers == {"reader0@example.com", "reader1@example.com"}
 
-        # The consent banner's form on a cached page works too, and the choice gets a copy of its own.
-        pages[1].goto(url)
-        pages[1].locator(".consent-banner").get_by_role("button", name="Reject all").click()
-        expect(pages[1].locator(".consent-banner")).to_have_count(0)
-        pages[1].reload()
-        expect(pages[1].locator(".consent-banner")).to_have_count(0)
 
         publishing.withdraw(story, by=None, reason="The author asked us to take it down.")
 

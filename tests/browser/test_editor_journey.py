@@ -62,7 +62,6 @@ def test_editor_publishes_a_korean_draft_and_readers_see_cover_caption_and_discl
     guest = browser.new_context(viewport=DESKTOP)
     guest_page = guest.new_page()
     guest_page.goto(share_url)
-    guest_page.locator(".consent-banner button[value=essential]").click()  # out of the screenshots' way
     expect(guest_page.locator(".preview-banner")).to_be_visible()
     expect(guest_page.locator("h1.story-title")).to_have_text(TITLE)
     assert guest_page.locator('meta[name="robots"]').get_attribute("content") == "noindex, nofollow"

@@ -12,14 +12,15 @@ from tests.browser.conftest import DESKTOP, MOBILE
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_front_page_to_article_to_korean_to_newsletter_to_cookie_choice(page, live_server, reader_site, artifacts_dir):
+def test_front_page_to_article_to_korean_to_newsletter_without_a_cookie(page, live_server, reader_site, artifacts_dir):
     page.set_viewport_size(DESKTOP)
     errors = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
 
     page.goto(live_server.url + "/")
     expect(page.get_by_role("link", name="Newsroom", exact=True)).to_be_visible()
-    expect(page.locator(".consent-banner")).to_be_visible()
+    expect(page.locator(".consent-banner")).to_have_count(0)  # no optional cookie, so no consent dialog
+    expect(page.locator(".cookie-notice")).to_contain_text("reading it sets none")
     page.screenshot(path=f"{artifacts_dir}/front-desktop.png", full_page=True)
 
     page.get_by_role("link", name="Harbour bridge reopens after two years of repairs").first.click()
@@ -45,11 +46,7 @@ def test_front_page_to_article_to_korean_to_newsletter_to_cookie_choice(page, li
     assert NewsletterSubscriber.objects.get().email == "reader@example.com"
     assert len(mail.outbox) == 1 and "/ko/newsletter/confirm/" in mail.outbox[0].body
 
-    page.locator(".consent-banner").get_by_role("button", name="모두 거부").click()
-    expect(page.locator(".consent-banner")).to_have_count(0)
-    assert {c["name"]: c["value"] for c in page.context.cookies()}["cookie_consent"] == "essential"
-    page.reload()
-    expect(page.locator(".consent-banner")).to_have_count(0)
+    assert page.context.cookies() == []  # reading and subscribing set no cookie
 
     assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors
 
@@ -71,13 +68,14 @@ def test_mobile_layout(page, live_server, reader_site, artifacts_dir):
     page.screenshot(path=f"{artifacts_dir}/front-korean-mobile.png", full_page=True)
 
 
-def test_cookie_choice_works_without_javascript(browser, live_server, reader_site):
+def test_the_newsletter_sign_up_works_without_javascript(browser, live_server, reader_site):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
 
-    page.goto(live_server.url + "/")
-    page.locator(".consent-banner").get_by_role("button", name="Accept all").click()
+    page.goto(live_server.url + reader_site[0].get_absolute_url())
+    page.get_by_label("Email address").fill("nojs@example.com")
+    page.locator(".newsletter-form button[type=submit]").click()
 
-    expect(page.locator(".consent-banner")).to_have_count(0)
-    assert {c["name"]: c["value"] for c in context.cookies()}["cookie_consent"] == "all"
+    expect(page.locator("h1")).to_have_text("Check your inbox")
+    assert NewsletterSubscriber.objects.filter(email="nojs@example.com").exists()
     context.close()

@@ -58,7 +58,6 @@ def test_contributor_to_moderator_to_article_draft(browser, live_server, artifac
 
     # 1. A contributor signs up and confirms the email address.
     writer_page.goto(base + "/")
-    writer_page.locator(".consent-banner").get_by_role("button", name="Reject all").click()
     writer_page.get_by_role("link", name="Sign up").click()
     writer_page.fill("input[name=username]", "jiwoo")
     writer_page.fill("input[name=email]", "jiwoo@example.com")
@@ -95,7 +94,6 @@ def test_contributor_to_moderator_to_article_draft(browser, live_server, artifac
 
     # 3. A moderator claims it from the queue and requests changes, with reasons.
     log_in(mod_page, base, "maya", factories.PASSWORD)
-    mod_page.locator(".consent-banner").get_by_role("button", name="Reject all").click()
     mod_page.get_by_role("link", name="Moderation").click()
     expect(mod_page.locator(".queue-table")).to_contain_text("Riverside library will stay open on weekends")
     mod_page.screenshot(path=f"{artifacts_dir}/moderation-queue.png", full_page=True)

@@ -172,19 +172,16 @@ def csrf_tokens(html):
     return re.findall(r'name="csrfmiddlewaretoken" value="([^"]*)"', html)
 
 
-def test_each_reader_gets_their_own_working_csrf_token_from_cached_fragments(article):
+def test_cached_fragments_hold_no_csrf_token_and_the_sign_up_still_works(article):
     url = article.get_absolute_url()
-    first_tokens = csrf_tokens(Client().get(url).content.decode())  # fills the fragments
+    Client().get(url)  # fills the fragments
     reader = Client(enforce_csrf_checks=True)
 
     html = reader.get(url).content.decode()
+    subscribe = reader.post("/newsletter/", {"email": "csrf@example.com"}, headers={"Origin": "http://testserver"})
 
-    newsletter_token, consent_token = csrf_tokens(html)  # the newsletter form and the consent banner
-    assert public_cache.CSRF_PLACEHOLDER not in html and newsletter_token not in first_tokens
-    subscribe = reader.post("/newsletter/", {"email": "csrf@example.com", "csrfmiddlewaretoken": newsletter_token})
+    assert "csrfmiddlewaretoken" not in html and not reader.cookies
     assert subscribe.status_code == 200 and "csrf@example.com" in subscribe.content.decode()
-    consent = reader.post("/cookies/", {"consent": "essential", "next": url, "csrfmiddlewaretoken": consent_token})
-    assert consent.status_code == 302 and consent["Location"] == url
 
 
 def test_a_form_with_errors_is_never_cached(client):

@@ -199,11 +199,10 @@ def test_cookies_are_secure_http_only_and_same_site(live, settings):
 
     form = live.get("/accounts/login/")
     response = live.post("/accounts/login/", {"username": "reader", "password": factories.PASSWORD})
-    consent = live.post("/cookies/", {"consent": "essential"})
 
     assert response.status_code == 302
-    cookies = {**form.cookies, **response.cookies, **consent.cookies}
-    for name in ("sessionid", "csrftoken", settings.COOKIE_CONSENT_NAME):
+    cookies = {**form.cookies, **response.cookies}
+    for name in ("sessionid", "csrftoken"):
         cookie = cookies[name]
         assert cookie["secure"] is True, name
         assert cookie["httponly"] is True, name
