@@ -1,6 +1,7 @@
 """Uploaded images, checked by content and re-encoded: the only way a user's image reaches storage.
 
-Pure Pillow, no database. Re-encoding drops EXIF/GPS and any payload hidden in the file.
+Pure Pillow, no database. Re-encoding drops EXIF/GPS and any payload hidden in the file; only the pixels of
+the first frame are kept.
 """
 
 import io
@@ -10,7 +11,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+# MPO is a JPEG carrying more pictures after the first (phones and cameras write it): we keep the first.
+ALLOWED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "GIF"}
 
 
 class InvalidImage(ValueError):
@@ -56,14 +58,15 @@ def clean_upload(upload, *, max_bytes=None, max_pixels=None, max_side=None) -> C
 
 
 def _encode(image):
-    out = io.BytesIO()
     has_alpha = image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info)
+    image = image.convert("RGBA" if has_alpha else "RGB")
+    # Pillow writes some of what it read back into the new file (a JPEG's or a GIF's comment, a PNG's ICC
+    # profile), and any of it can carry markup: nothing but the pixels is written.
+    image.info.clear()
+    out = io.BytesIO()
     if has_alpha:
-        image = image.convert("RGBA")
         image.save(out, "PNG", optimize=True)
-        extension = "png"
     else:
-        image = image.convert("RGB")
         image.save(out, "JPEG", quality=85, optimize=True, progressive=True)
-        extension = "jpg"
-    return CleanImage(content=out.getvalue(), width=image.width, height=image.height, extension=extension)
+    return CleanImage(content=out.getvalue(), width=image.width, height=image.height,
+                      extension="png" if has_alpha else "jpg")

@@ -8,7 +8,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from articles import newsletter, pagination, publishing, search as search_index
 from articles.forms import NewsletterForm, SearchForm
@@ -37,7 +37,7 @@ def _public_cards():
     return Article.objects.published().for_cards()
 
 
-@require_GET
+@require_safe
 def home(request):
     featured = list(_public_cards().filter(featured=True).reader_language_first()[:FEATURED_COUNT])
     latest = _public_cards().exclude(pk__in=[a.pk for a in featured])
@@ -66,7 +66,7 @@ def _story_context(request, article):
     return context
 
 
-@require_GET
+@require_safe
 def article_detail(request, slug):
     # The row is cached under the content version like the story's fragments: any change shows at once.
     article = public_cache.versioned(
@@ -105,7 +105,7 @@ def _preview_response(request, article, *, shared):
     return response
 
 
-@require_GET
+@require_safe
 def article_preview(request, pk):
     """Any article, in any status, exactly as readers will see it: for staff who may edit articles."""
     if not can_preview(request.user):
@@ -114,7 +114,7 @@ def article_preview(request, pk):
     return _preview_response(request, article, shared=False)
 
 
-@require_GET
+@require_safe
 def article_shared_preview(request, token):
     """A signed, expiring preview link for people without an account; unpublished stories only."""
     try:
@@ -140,7 +140,7 @@ def _invalid_preview(request, *, expired):
     return response
 
 
-@require_GET
+@require_safe
 def category(request, slug):
     category = get_object_or_404(Category, slug=slug)
     articles = _public_cards().filter(category=category)
@@ -149,21 +149,21 @@ def category(request, slug):
     })
 
 
-@require_GET
+@require_safe
 def tag(request, slug):
     tag = get_object_or_404(Tag, slug=slug)
     articles = _public_cards().filter(tags=tag)
     return render(request, "articles/tag_list.html", {"tag": tag, "page_obj": _paginate_language_first(request, articles)})
 
 
-@require_GET
+@require_safe
 def author(request, username):
     profile = get_object_or_404(AuthorProfile.objects.select_related("user"), user__username=username)
     articles = _public_cards().filter(author=profile.user).latest()
     return render(request, "articles/author_list.html", {"profile": profile, "page_obj": _paginate(request, articles)})
 
 
-@require_GET
+@require_safe
 def search(request):
     form = SearchForm(request.GET)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
@@ -173,7 +173,7 @@ def search(request):
     return render(request, "articles/search.html", {"form": form, "query": query, "page_obj": page_obj})
 
 
-@require_GET
+@require_safe
 def page(request, slug):
     if slug not in Page.Slug.values:
         raise Http404(_("No such page."))
@@ -185,7 +185,7 @@ def page(request, slug):
 
 
 @same_origin_post  # on pages every anonymous reader shares, so without a per-reader token (newsroom/csrf.py)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def newsletter_subscribe(request):
     form = NewsletterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -207,6 +207,7 @@ def newsletter_subscribe(request):
     return render(request, "articles/newsletter_form.html", {"newsletter_form": form}, status=400 if form.errors else 200)
 
 
+# GET only: opening the link confirms the address, and a HEAD (a link checker) must change nothing.
 @require_GET
 def newsletter_confirm(request, token):
     try:
@@ -218,7 +219,7 @@ def newsletter_confirm(request, token):
 
 
 @csrf_exempt  # RFC 8058 one-click POSTs come from mail clients; the signed token is the authorisation.
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def newsletter_unsubscribe(request, token):
     """GET asks for confirmation (mail scanners follow links); POST unsubscribes."""
     try:

@@ -21,6 +21,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import DisallowedHost
 from django.db import connection, transaction
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
@@ -98,7 +99,12 @@ def site_address(request):
     if request is None:
         return ""
     if not hasattr(request, "_site_address"):  # asked once per fragment; get_host() checks ALLOWED_HOSTS each time
-        request._site_address = f"{request.scheme}://{request.get_host()}"
+        try:
+            request._site_address = f"{request.scheme}://{request.get_host()}"
+        except DisallowedHost:
+            # The 400 page for a refused Host header is built from fragments too: asking again would
+            # raise again, from inside the error handler (a 500). Such a page names no address.
+            request._site_address = "refused-host"
     return request._site_address
 
 

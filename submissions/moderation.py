@@ -251,6 +251,15 @@ def _expire(locked, now):
     return _move(locked, _release_step(locked), by=None, now=now, **_CLEAR_CLAIM)  # no actor: "claim expired"
 
 
+def is_own(submission, user) -> bool:
+    """Whether `user` sent `submission`: from their account, or as a guest with their account's address
+    (accounts confirm their address before they can sign in, so it is theirs)."""
+    if submission.contributor_id is not None:
+        return submission.contributor_id == user.pk
+    address = (getattr(user, "email", "") or "").strip().casefold()
+    return bool(address) and submission.guest_email.strip().casefold() == address
+
+
 @transaction.atomic
 def claim(submission: Submission, *, by, now: datetime | None = None) -> Submission:
     """Take a queued submission (or an appeal) for review; exclusive until released, decided or expired."""
@@ -265,7 +274,7 @@ def claim(submission: Submission, *, by, now: datetime | None = None) -> Submiss
         _expire(locked, now)
     if not can("claim", locked):
         raise IllegalTransition(locked, Status.IN_REVIEW)
-    if locked.contributor_id == by.pk:
+    if is_own(locked, by):
         raise NotAllowed(_("You cannot review your own submission."))
     if locked.status == Status.APPEALED and rejected_by(locked) == by.pk:
         raise NotAllowed(_("An appeal is reviewed by a different moderator than the one who rejected it."))

@@ -69,3 +69,76 @@ def test_other_formats_are_refused():
 
     with pytest.raises(InvalidImage, match="JPEG, PNG, WebP or GIF"):
         clean_upload(SimpleUploadedFile("x.bmp", buffer.getvalue()))
+
+
+# --- What an attacker hides in an image's metadata never reaches storage ---------------------------------
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+def hostile_image(kind, size=(640, 480)):
+    """An image carrying SCRIPT where its format keeps text: comments, text chunks, XMP, EXIF, ICC profile."""
+    from PIL import PngImagePlugin
+
+    buffer = io.BytesIO()
+    picture = Image.new("RGB", size, (30, 120, 200))
+    exif = Image.Exif()
+    exif[0x010E] = SCRIPT  # ImageDescription
+    if kind == "jpeg comment":
+        picture.save(buffer, "JPEG", comment=SCRIPT.encode())
+    elif kind == "gif comment":
+        picture.convert("P").save(buffer, "GIF", comment=SCRIPT.encode())
+    elif kind == "animated gif, a comment per frame":
+        frames = [picture.convert("P"), Image.new("RGB", size, (200, 30, 30)).convert("P")]
+        for frame in frames:
+            frame.info["comment"] = SCRIPT.encode()
+        frames[0].save(buffer, "GIF", save_all=True, append_images=frames[1:], comment=SCRIPT.encode())
+    elif kind in ("png text", "transparent png text and profile"):
+        text = PngImagePlugin.PngInfo()
+        text.add_text("Comment", SCRIPT)
+        text.add_itxt("Description", SCRIPT)
+        if kind == "png text":
+            picture.save(buffer, "PNG", pnginfo=text, exif=exif.tobytes())
+        else:
+            picture.convert("RGBA").save(buffer, "PNG", pnginfo=text, icc_profile=SCRIPT.encode() * 8)
+    elif kind == "webp xmp and exif":
+        picture.save(buffer, "WEBP", xmp=SCRIPT.encode(), exif=exif.tobytes())
+    else:
+        raise ValueError(kind)
+    return SimpleUploadedFile("photo.img", buffer.getvalue())
+
+
+HOSTILE = ["jpeg comment", "gif comment", "animated gif, a comment per frame", "png text",
+           "transparent png text and profile", "webp xmp and exif"]
+
+
+@pytest.mark.parametrize("kind", HOSTILE)
+def test_text_hidden_in_an_image_is_not_kept(kind):
+    upload = hostile_image(kind)
+    assert SCRIPT.encode() in upload.read()
+
+    cleaned = clean_upload(upload)
+
+    assert b"<script" not in cleaned.content.lower()
+    with Image.open(io.BytesIO(cleaned.content)) as result:
+        assert result.size == (640, 480) == (cleaned.width, cleaned.height)
+        assert not {"comment", "icc_profile", "xmp", "exif"} & set(result.info)
+        assert not getattr(result, "text", {})
+        result.load()
+
+
+def test_a_multi_picture_jpeg_is_accepted_as_its_first_picture():
+    """MPO: what many phones and cameras write (a JPEG followed by more pictures)."""
+    buffer = io.BytesIO()
+    first, second = Image.new("RGB", (800, 600), (20, 160, 60)), Image.new("RGB", (800, 600), (220, 20, 20))
+    first.save(buffer, "MPO", save_all=True, append_images=[second])
+    with Image.open(io.BytesIO(buffer.getvalue())) as sent:
+        assert (sent.format, sent.n_frames) == ("MPO", 2)
+
+    cleaned = clean_upload(SimpleUploadedFile("IMG_0001.JPG", buffer.getvalue(), content_type="image/jpeg"))
+
+    assert (cleaned.extension, cleaned.width, cleaned.height) == ("jpg", 800, 600)
+    with Image.open(io.BytesIO(cleaned.content)) as stored:
+        assert stored.format == "JPEG" and getattr(stored, "n_frames", 1) == 1
+        red, green, blue = stored.getpixel((400, 300))
+        assert green > 120 and red < 60  # the first picture's pixels

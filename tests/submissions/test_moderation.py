@@ -210,6 +210,30 @@ def test_moderators_cannot_review_their_own_story(mod):
         moderation.claim(submission, by=mod)
 
 
+@pytest.mark.parametrize("sent_as", ["m@example.com", "M@Example.com", "  m@EXAMPLE.com "])
+def test_a_moderator_cannot_review_a_story_they_sent_as_a_guest_with_their_address(other_mod, sent_as):
+    me = factories.moderator(username="m", email="m@example.com")
+    submission = factories.submission(status=Status.SUBMITTED, guest_email=sent_as)
+
+    with pytest.raises(moderation.NotAllowed, match="You cannot review your own submission."):
+        moderation.claim(submission, by=me)
+
+    moderation.claim(submission, by=other_mod)
+    submission.refresh_from_db()
+    assert submission.status == Status.IN_REVIEW and submission.claimed_by == other_mod
+
+
+def test_a_guests_appeal_is_not_reviewed_by_the_moderator_who_sent_it_nor_the_one_who_rejected_it(mod, other_mod):
+    me = factories.moderator(username="m", email="m@example.com")
+    submission = factories.submission(status=Status.APPEALED, by=mod, guest_email="M@Example.com")
+
+    with pytest.raises(moderation.NotAllowed, match="You cannot review your own submission."):
+        moderation.claim(submission, by=me)
+    with pytest.raises(moderation.NotAllowed, match="different moderator"):
+        moderation.claim(submission, by=mod)
+    moderation.claim(submission, by=other_mod)
+
+
 def test_claiming_twice_is_harmless_for_the_holder(mod):
     submission = factories.submission(status=Status.SUBMITTED)
     moderation.claim(submission, by=mod)
