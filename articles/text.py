@@ -53,7 +53,10 @@ def _costly_brackets(block: str) -> int:
         elif char in "])" and open_at["[" if char == "]" else "("]:
             closed_at[open_at["[" if char == "]" else "("].pop()] = index
         index += 1
-    scans = lambda start: block[start] == "[" or block[start - 1:start] == "]"  # noqa: E731
+
+    def scans(start):  # a link's text or address: the parser reads on to its closing bracket
+        return block[start] == "[" or block[start - 1:start] == "]"
+
     costly = len(open_at["["]) + sum(1 for start in open_at["("] if scans(start))
     costly += len(PAREN_IN_PAREN.findall(block))  # the sanitizer's link finder re-reads runs of "(" too
     around = []
