@@ -285,12 +285,24 @@ SUBMISSION_GUEST_ACCESS_MAX_AGE = 60 * 60 * 24 * 60
 SUBMISSION_DUPLICATE_TITLE_RATIO = 0.9
 SUBMISSION_DUPLICATE_WINDOW_DAYS = 180
 SUBMISSION_DUPLICATE_MAX_CANDIDATES = 1000
+# What Markdown may cost to render (articles/text.py): text beyond these is refused by the forms and shown as plain
+# paragraphs if stored anyway. Per paragraph (text between blank lines): levels of quotes/lists/definitions inside each
+# other; brackets that do not close a link or sit inside another; characters x (lines + formatting marks). Per text:
+# characters x blocks (paragraphs, list items... between blank lines).
+MARKDOWN_MAX_NESTING = 16
+MARKDOWN_MAX_LINK_BRACKETS = 10
+MARKDOWN_MAX_BLOCK_WORK = 25_000_000
+MARKDOWN_MAX_DOCUMENT_WORK = 30_000_000
+# Revisions are compared word by word while a field's changed lines hold at most this many words and spaces (and the
+# field at most this many lines); beyond it the moderator sees the old and the new text whole.
+REVISION_DIFF_MAX_TOKENS = 2000
 # Rate limits: (count, seconds) per fixed window, counted in the cache (newsroom/ratelimit.py).
 RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
 RATELIMIT_TRUSTED_PROXIES = int(os.environ.get("RATELIMIT_TRUSTED_PROXIES", "0"))
 SUBMISSION_RATE_LIMITS = {"account": (5, 60 * 60), "email": (5, 60 * 60), "ip": (10, 60 * 60)}
 SIGNUP_RATE_LIMITS = {"email": (3, 60 * 60), "ip": (5, 60 * 60)}
 FLAG_RATE_LIMITS = {"account": (10, 60 * 60), "ip": (10, 60 * 60)}
+MARKDOWN_PREVIEW_RATE_LIMITS = {"account": (60, 10 * 60), "ip": (60, 10 * 60)}
 
 # --- Publishing -----------------------------------------------------------
 PREVIEW_LINK_MAX_AGE = 60 * 60 * 24 * 7  # seconds a shareable article preview link stays valid

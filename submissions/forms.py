@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from articles import images
+from articles import images, text
 from articles.models import Article, Category, Language
 from submissions import article_links, photos, services
 from submissions.models import Flag
@@ -169,6 +169,8 @@ class SubmissionForm(HoneypotMixin, forms.Form):
                          "The story is too short: write at least %(min)d characters (it has %(count)d).", minimum)
                 % {"min": minimum, "count": len(body)}
             )
+        if problem := text.markdown_problem(body):
+            raise forms.ValidationError(problem, code="markdown_too_costly")
         return body
 
     def clean_tags(self):

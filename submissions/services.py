@@ -353,15 +353,27 @@ class DiffRow:
 class FieldDiff:
     label: str
     rows: list
+    whole: bool = False  # too long to compare word by word: the old and the new text, shown whole
+
+
+class _TooLong(Exception):
+    pass
 
 
 _TOKENS = re.compile(r"\s+|[^\s]+")
 CONTEXT_LINES = 2
 
 
-def _words(old, new):
-    """Word-level segments of a changed line pair: ([(changed, text)], [(changed, text)])."""
+def _words(old, new, budget):
+    """Word-level segments of a changed line pair: ([(changed, text)], [(changed, text)]).
+
+    SequenceMatcher's time grows with the product of the two lengths, so each pair spends tokens from `budget`
+    (a one-item list, shared by the field) and _TooLong is raised once it is spent.
+    """
     a, b = _TOKENS.findall(old), _TOKENS.findall(new)
+    budget[0] -= len(a) + len(b)
+    if budget[0] < 0:
+        raise _TooLong
     old_segments, new_segments = [], []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if i2 > i1:
@@ -373,6 +385,9 @@ def _words(old, new):
 
 def _line_rows(old_text, new_text):
     a, b = old_text.splitlines(), new_text.splitlines()
+    budget = [settings.REVISION_DIFF_MAX_TOKENS]
+    if len(a) + len(b) > budget[0]:
+        raise _TooLong
     rows = []
     opcodes = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
     for index, (op, i1, i2, j1, j2) in enumerate(opcodes):
@@ -389,7 +404,7 @@ def _line_rows(old_text, new_text):
             continue
         pairs = min(i2 - i1, j2 - j1) if op == "replace" else 0
         for k in range(pairs):
-            old_segments, new_segments = _words(a[i1 + k], b[j1 + k])
+            old_segments, new_segments = _words(a[i1 + k], b[j1 + k], budget)
             rows.append(DiffRow("delete", old_segments))
             rows.append(DiffRow("insert", new_segments))
         rows += [DiffRow("delete", [(True, line)]) for line in a[i1 + pairs:i2]]
@@ -422,7 +437,11 @@ def revision_diff(old, new) -> list[FieldDiff]:
     for name, label in DIFF_FIELDS:
         before, after = _diff_value(old, name), _diff_value(new, name)
         if before != after:
-            changes.append(FieldDiff(label=label, rows=_line_rows(before, after)))
+            try:
+                changes.append(FieldDiff(label=label, rows=_line_rows(before, after)))
+            except _TooLong:
+                rows = [DiffRow(kind, [(False, value)]) for kind, value in (("delete", before), ("insert", after)) if value]
+                changes.append(FieldDiff(label=label, rows=rows, whole=True))
     return changes
 
 

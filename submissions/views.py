@@ -45,9 +45,18 @@ def _submission_limits(request, form):
     ])
 
 
+def _preview_limits(request):
+    limits = settings.MARKDOWN_PREVIEW_RATE_LIMITS
+    ratelimit.enforce("preview", [
+        ("account", str(request.user.pk) if request.user.is_authenticated else "", *limits["account"]),
+        ("ip", ratelimit.client_ip(request), *limits["ip"]),
+    ])
+
+
 def _preview(request):
     body = request.POST.get("body", "")[: settings.SUBMISSION_BODY_MAX_LENGTH]
     return {
+        "problem": text.markdown_problem(body),
         "title": " ".join(request.POST.get("title", "").split())[: settings.SUBMISSION_TITLE_MAX_LENGTH],
         "summary": " ".join(request.POST.get("summary", "").split())[: settings.SUBMISSION_SUMMARY_MAX_LENGTH],
         "body_html": text.render_markdown(body),
@@ -84,6 +93,13 @@ def _handle_story_form(request, *, submission=None):
     if request.method != "POST":
         return form_page()
     if action == PREVIEW:
+        try:
+            _preview_limits(request)
+        except ratelimit.RateLimited as error:
+            context["preview_refused"] = error.message
+            response = form_page(429)
+            response["Retry-After"] = str(error.retry_after)
+            return response
         context["preview"] = _preview(request)
         return form_page()
     if not form.is_valid():
