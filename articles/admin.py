@@ -14,7 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from articles import cover_files, images, publishing
+from articles import cover_files, images, publishing, text
 from articles.models import (
     Article, ArticleEvent, AuthorProfile, Category, Disclaimer, NewsletterSubscriber, Page, SubscriberEvent, Tag,
 )
@@ -156,6 +156,13 @@ class ArticleAdminForm(forms.ModelForm):
                 _("This address belongs to another article, now or formerly; choose another slug."), code="slug_taken"
             )
         return slug
+
+    def clean_body(self):
+        # The same bounds as contributors' stories: an editor's paste can cost as much to render.
+        body = self.cleaned_data["body"]
+        if problem := text.markdown_problem(body):
+            raise forms.ValidationError(problem, code="too_costly")
+        return body
 
     def clean_cover_upload(self):
         upload = self.cleaned_data.get("cover_upload")

@@ -19,6 +19,7 @@ from functools import partial
 import bleach
 from bleach._vendor import html5lib
 from bleach._vendor.html5lib.serializer import HTMLSerializer
+from bleach import linkifier
 from bleach.linkifier import LinkifyFilter
 
 ALLOWED_TAGS = frozenset({
@@ -48,6 +49,68 @@ def _set_rel(attrs, new=False):
     return attrs
 
 
+# No address a reader types is this long without a space; a longer run is left as text.
+LINKIFY_MAX_RUN = 256
+_LONG_RUN = re.compile(r"\S{%d,}" % (LINKIFY_MAX_RUN + 1))
+def _trie(words):
+    """A regex alternation of `words` as a trie ("c(?:a|o(?:m)?)…"): Python's re tries an alternation's
+    branches one by one, and bleach's has one branch per top-level domain (about 1,500)."""
+    tree = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def pattern(node):
+        branches = [re.escape(char) + pattern(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:%s)" % "|".join(branches)
+        return "(?:%s)?" % body if "" in node else body
+
+    return pattern(tree)
+
+
+# bleach's URL pattern, bounded: at most 10 host labels of at most 63 characters (as DNS allows), and
+# its top-level domains as a trie. Unbounded, each starting position in a long dotted run backtracked
+# across every label and tried every top-level domain at each.
+_URL_RE = re.compile(
+    linkifier.URL_RE.pattern
+    .replace(r"([\w-]+\.)+", r"(?:[\w-]{1,63}\.){1,10}")
+    .replace("|".join(sorted(linkifier.TLDS)), _trie(linkifier.TLDS)),
+    linkifier.URL_RE.flags,
+)
+assert "|".join(sorted(linkifier.TLDS)) not in _URL_RE.pattern and r"([\w-]+\.)+" not in _URL_RE.pattern, (
+    "bleach's URL pattern changed: review _URL_RE"
+)
+
+
+class _BoundedLinkifyFilter(LinkifyFilter):
+    """bleach's linkifier with its cost bounded by the input's size. Its URL pattern backtracks over
+    a run of text with no space once per starting position (40 KB of "a-a-a-…" took 24 s), so runs
+    longer than LINKIFY_MAX_RUN are passed through as text and only the rest is searched for links, with
+    a pattern whose host part is bounded (_URL_RE)."""
+
+    def __init__(self, source, **kwargs):
+        super().__init__(source, url_re=_URL_RE, **kwargs)
+
+    def handle_links(self, src_iter):
+        for token in src_iter:
+            text = token["data"] if token["type"] == "Characters" else ""
+            if not _LONG_RUN.search(text):
+                yield from super().handle_links(iter([token]))
+                continue
+            end = 0
+            for run in _LONG_RUN.finditer(text):
+                if run.start() > end:
+                    yield from super().handle_links(iter([{"type": "Characters", "data": text[end:run.start()]}]))
+                yield {"type": "Characters", "data": run.group(0)}
+                end = run.end()
+            if end < len(text):
+                yield from super().handle_links(iter([{"type": "Characters", "data": text[end:]}]))
+
+
 def _make_cleaner():
     return bleach.Cleaner(
         tags=ALLOWED_TAGS,
@@ -55,7 +118,7 @@ def _make_cleaner():
         protocols=ALLOWED_PROTOCOLS,
         strip=True,
         strip_comments=True,
-        filters=[partial(LinkifyFilter, callbacks=[_set_rel], skip_tags={"pre", "code"})],
+        filters=[partial(_BoundedLinkifyFilter, callbacks=[_set_rel], skip_tags={"pre", "code"})],
     )
 
 

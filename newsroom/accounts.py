@@ -70,7 +70,7 @@ def _within_signup_limits(request, form):
     return True
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def signup(request):
     if request.user.is_authenticated:
         return redirect("articles:home")

@@ -21,7 +21,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from articles.models import Language
 from newsroom import ratelimit
@@ -53,7 +53,7 @@ def _request_host(request):
 # --- The public notice form -------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def report(request):
     form = TakedownReportForm(request.POST or None, hosts=[_request_host(request)])
     status = 200
@@ -86,7 +86,7 @@ def report(request):
     return render(request, "submissions/takedown_report.html", {"form": form}, status=status)
 
 
-@require_GET
+@require_safe
 def report_received(request):
     reference = request.session.get(REPORT_SESSION_KEY)
     if not reference:
@@ -94,7 +94,7 @@ def report_received(request):
     return render(request, "submissions/takedown_report_received.html", {"reference": reference})
 
 
-@require_GET
+@require_safe
 def transparency(request):
     rows = takedowns.monthly_statistics()
     totals = {name: sum(row[name] for row in rows) for name in ("received", "upheld", "dismissed", "restored")}
@@ -119,7 +119,7 @@ def copyright_staff_required(view):
 
 
 @copyright_staff_required
-@require_GET
+@require_safe
 def case_list(request):
     status = request.GET.get("status", "")
     status = status if status in Status.values else ""
@@ -215,7 +215,7 @@ def _link_article(request, case, value):
 
 
 @copyright_staff_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def case_detail(request, reference):
     case = _case(reference)
     status, action_error = 200, None
@@ -264,7 +264,7 @@ def _message(case, pk):
 
 
 @copyright_staff_required
-@require_GET
+@require_safe
 def message_original(request, reference, pk):
     """The message exactly as it arrived, as a download (never rendered: it is hostile input)."""
     case = _case(reference)
@@ -275,7 +275,7 @@ def message_original(request, reference, pk):
 
 
 @copyright_staff_required
-@require_GET
+@require_safe
 def message_attachment(request, reference, pk, index):
     case = _case(reference)
     found = mail_intake.attachments(_message(case, pk))
@@ -292,7 +292,7 @@ def message_attachment(request, reference, pk, index):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def counter_notice(request, reference):
     case = _case(reference)
     articles = takedowns.counter_notice_articles(case, request.user)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from articles import text
 from articles.models import Article, Category, Language
@@ -136,7 +136,7 @@ def _handle_story_form(request, *, submission=None):
     return redirect(sent)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def submit(request):
     return _handle_story_form(request)
 
@@ -161,7 +161,7 @@ def _owner_required(view):
     return wrapped
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @_owner_required
 def edit(request, submission):
     if not submission.is_editable:
@@ -171,7 +171,7 @@ def edit(request, submission):
 
 
 @login_required
-@require_GET
+@require_safe
 def dashboard(request):
     submissions = list(services.dashboard(request.user))
     return render(request, "submissions/submission_list.html", {
@@ -183,7 +183,7 @@ def _timeline(submission):
     return list(submission.events.select_related("actor__profile", "revision").order_by("created_at", "id"))
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @_owner_required
 def detail(request, submission):
     appeal_form = AppealForm(request.POST or None) if submission.can_appeal else None
@@ -217,7 +217,7 @@ def detail(request, submission):
     }, status=400 if appeal_form is not None and appeal_form.errors else 200)
 
 
-@require_GET
+@require_GET  # not HEAD: opening the link confirms the story, and link checkers send HEAD
 def confirm_guest(request, token):
     try:
         submission, confirmed = services.confirm_guest(token)
@@ -232,7 +232,7 @@ def _grant_guest(request, submission):
     request.session[GUEST_SESSION_KEY] = [*granted, submission.pk]
 
 
-@require_GET
+@require_safe
 def guest_access(request, token):
     try:
         submission = services.guest_submission_for(token)
@@ -257,7 +257,7 @@ def moderator_required(view):
 
 
 @moderator_required
-@require_GET
+@require_safe
 def queue(request):
     moderation.expire_claims()
     status = request.GET.get("status", "")
@@ -320,7 +320,7 @@ _DONE = {
 
 
 @moderator_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def review(request, pk):
     submission = get_object_or_404(Submission.objects.select_related("category", "contributor__profile", "claimed_by",
                                                                      "article"), pk=pk)
@@ -363,6 +363,7 @@ def review(request, pk):
         "events": _timeline(submission),
         "history": services.contributor_history(submission),
         "is_holder": submission.claim_is_active() and submission.claimed_by_id == request.user.pk,
+        "is_own": moderation.is_own(submission, request.user),
         "rejected_by_me": submission.status == Status.APPEALED and moderation.rejected_by(submission) == request.user.pk,
         "appeal_event": appeal_event,
         "claim_minutes": settings.SUBMISSION_CLAIM_MINUTES,
@@ -386,7 +387,7 @@ def resolve_flag(request, pk):
 
 # --- Reader flags ---------------------------------------------------------------
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def flag(request, slug):
     article = get_object_or_404(Article.objects.published().select_related("category"), slug=slug)
     form = FlagForm(request.POST or None)

@@ -762,3 +762,11 @@ def test_a_photo_too_small_for_a_cover_is_refused_with_a_message(editor_client):
 def test_no_photo_no_offer(editor_client):
     article = factories.submission(status="approved").article
     assert 'name="_use_contributor_photo"' not in editor_client.get(change_url(article)).content.decode()
+
+
+def test_an_editor_gets_the_same_bound_on_costly_markdown_as_contributors(editor_client, article):
+    response = editor_client.post(change_url(article), form_data(article, body="term\n: def\n" * 600))
+
+    assert response.status_code == 200 and response.context["adminform"].form.errors["body"]
+    article.refresh_from_db()
+    assert "term" not in article.body

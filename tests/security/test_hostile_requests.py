@@ -69,6 +69,11 @@ def site_paths(category, author):
         "withdrawn (410)": withdrawn.get_absolute_url(),
         "disabled (451)": disabled.get_absolute_url(),
         "health": "/healthz",
+        "write for us": "/submit/",
+        "sign up": "/accounts/signup/",
+        "log in": "/accounts/login/",
+        "copyright report": "/copyright/report/",
+        "transparency": "/copyright/transparency/",
     }
 
 

@@ -198,3 +198,27 @@ def test_short_changes_are_still_compared_word_by_word(client, category):
     html = client.get(f"/moderation/{submission.pk}/").content.decode()
 
     assert "<ins>" in html and "Too long to compare word by word" not in html
+
+
+# --- Links found in plain text (articles/sanitize.py) ----------------------------
+
+@pytest.mark.parametrize("body", [
+    "a-" * 20000,  # one 40 KB run: bleach's URL pattern backtracked over it from every position (24 s)
+    ("a-b." * 64 + " ") * 150,  # dotted runs just under the run limit: every host label, every top-level domain
+    ("a-b.com." * 32 + " ") * 150,
+], ids=["one-run", "dotted-runs", "dotted-runs-with-a-domain"])
+def test_text_that_looks_almost_like_addresses_is_previewed_at_once(client, category, body):
+    with deadline():
+        response = client.post("/submit/", story(category, body=body, action="preview"))
+
+    assert response.status_code == 200 and "Preview: as readers will see it" in response.content.decode()
+
+
+def test_addresses_in_plain_text_still_become_links():
+    from articles import sanitize
+
+    html = sanitize.clean_html("<p>See https://example.org/report, www.council.go.kr and bbc.co.uk.</p>")
+
+    assert '<a href="https://example.org/report" rel="nofollow ugc noopener">' in html
+    assert '<a href="http://www.council.go.kr" rel="nofollow ugc noopener">' in html
+    assert '<a href="http://bbc.co.uk" rel="nofollow ugc noopener">' in html

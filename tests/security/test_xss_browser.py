@@ -187,7 +187,6 @@ def _cache_static_files(context):
 def visit_all(browser, base_url, paths, *, user=None, bypass_csp):
     """Load every path and return {path: [what ran]} for the pages where anything did."""
     context = browser.new_context(viewport=DESKTOP, bypass_csp=bypass_csp)
-    context.add_cookies([{"name": settings.COOKIE_CONSENT_NAME, "value": "essential", "url": base_url}])
     if user is not None:
         context.add_cookies([_session_cookie(user, base_url)])
     _cache_static_files(context)

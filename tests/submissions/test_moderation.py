@@ -223,6 +223,17 @@ def test_a_moderator_cannot_review_a_story_they_sent_as_a_guest_with_their_addre
     assert submission.status == Status.IN_REVIEW and submission.claimed_by == other_mod
 
 
+def test_the_review_page_does_not_offer_a_moderator_their_own_guest_story(client):
+    me = factories.moderator(username="m", email="m@example.com")
+    submission = factories.submission(status=Status.SUBMITTED, guest_email="M@Example.com")
+    client.force_login(me)
+
+    html = client.get(submission.get_review_url()).content.decode()
+
+    assert "This is your own story: another moderator must review it." in html
+    assert 'value="claim"' not in html
+
+
 def test_a_guests_appeal_is_not_reviewed_by_the_moderator_who_sent_it_nor_the_one_who_rejected_it(mod, other_mod):
     me = factories.moderator(username="m", email="m@example.com")
     submission = factories.submission(status=Status.APPEALED, by=mod, guest_email="M@Example.com")
