@@ -369,16 +369,25 @@ _CHARSET_ALIASES = {"x-windows-949": "cp949", "windows-949": "cp949", "ks_c_5601
                     "x-euc-kr": "cp949", "iso-8859-8-i": "iso8859-8", "utf8": "utf-8"}
 
 
+# Codecs that Python calls text encodings but that no mailer means as a charset: they fail on
+# ordinary bytes even with errors="replace", so a label naming one is treated as unknown.
+_NOT_CHARSETS = {"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape"}
+
+
 def _codec(charset: str | None) -> str | None:
+    """The codec for a charset label; None for a label naming no codec, or none that decodes mail text."""
     if not charset:
         return None
     name = str(charset).strip().strip("\"'").lower()
     name = _CHARSET_ALIASES.get(name, name)
     try:
-        codec = codecs.lookup(name).name
-    except (LookupError, ValueError):
+        info = codecs.lookup(name)
+    except (LookupError, ValueError, TypeError):
         return None
-    return _CHARSET_UPGRADES.get(codec.replace("-", "_"), codec)
+    # base64, zlib, rot13, hex...: codecs.lookup knows them, bytes.decode refuses them.
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_CHARSETS:
+        return None
+    return _CHARSET_UPGRADES.get(info.name.replace("-", "_"), info.name)
 
 
 def _single_byte(codec: str) -> bool:
@@ -414,7 +423,7 @@ def _decode_with(data: bytes, charset: str | None) -> tuple[str, str]:
     if declared:
         try:
             text = data.decode(declared)
-        except (UnicodeDecodeError, LookupError):
+        except (UnicodeError, LookupError):
             pass
         else:
             # A single-byte charset decodes anything; accept it only when the result looks sane.
@@ -424,7 +433,7 @@ def _decode_with(data: bytes, charset: str | None) -> tuple[str, str]:
     for codec in _unique([c for c in (declared, "utf-8", "cp949") if c]):
         try:
             decoded.append((data.decode(codec, "replace"), codec))
-        except LookupError:
+        except (UnicodeError, LookupError):  # a codec that ignores errors="replace"
             continue
     return min(decoded, key=lambda pair: _suspicion(pair[0][:_SAMPLE]))
 

@@ -510,3 +510,17 @@ def test_two_runs_at_once_on_the_same_maildir_create_nothing_twice(maildir):
     assert len(set(references)) == len(references)
     assert sorted(TakedownCase.objects.values_list("number", flat=True)) == list(range(1, NEW_CASES))
     assert Article.objects.filter(status="published").count() == len(SLUGS)
+
+
+# --- Charsets that are not text encodings -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("label", ["idna", "punycode"])
+def test_a_notice_with_a_codec_label_that_is_no_text_encoding_becomes_a_case(label):
+    raw = (sample("notice_plain_en.eml").replace(b"charset=us-ascii", f"charset={label}".encode())
+           .replace(b"Rights Manager", "Rights Manager — 권리 관리자".encode()))
+    result = mail_intake.ingest_message(raw)
+    assert result.outcome == "new case" and not QuarantinedMail.objects.exists()
+    notice = result.case.messages.get(direction="in")
+    assert "under penalty of\n   perjury" in notice.text and "Rights Manager — 권리 관리자" in notice.text
+    assert [a.slug for a in result.case.articles.all()] == ["harbour-bridge-reopens-after-repairs"]
