@@ -259,11 +259,25 @@ def test_an_auto_reply_to_a_case_is_kept_but_never_answered(site, django_capture
 
 def test_a_bounce_of_our_acknowledgement_goes_to_its_case(site, django_capture_on_commit_callbacks):
     case = factories.takedown_case(status="received", reference="TD-2026-00017", articles=[site["부산-영화제"]])
+    ack = case.messages.get(direction="out")
     sent_before = len(mail.outbox)
+    # The bounce returns our acknowledgement: its Message-ID, not the reference in its text, names the case.
+    raw = sample("bounce.eml").replace(b"<td-2026-00017.ack@news.example.org>", ack.message_id.encode())
     with django_capture_on_commit_callbacks(execute=True):
-        result = ingest("bounce.eml")
-    assert result.outcome == "reply" and result.case == case
+        result = mail_intake.ingest_message(raw)
+    assert result.outcome == "reply" and result.case == case and result.held
     assert len(mail.outbox) == sent_before and not QuarantinedMail.objects.exists()
+
+
+def test_a_bounce_quoting_only_a_reference_is_quarantined(site):
+    """Anyone can write "MAILER-DAEMON" and a case reference: that files nothing on the case."""
+    case = factories.takedown_case(status="received", reference="TD-2026-00017", articles=[site["부산-영화제"]])
+    raw = sample("bounce.eml").replace(b"Your notice has been recorded as case TD-2026-00017.",
+                                       b"Case TD-2026-00017: https://news.example.org/articles/city-marathon-record/")
+    result = mail_intake.ingest_message(raw)
+    assert result.outcome == "quarantined" and "automatic message" in result.reason
+    assert not case.messages.filter(direction="in").exists()
+    assert [a.slug for a in case.articles.all()] == ["부산-영화제"]
 
 
 def test_mail_from_our_own_address_opens_a_case_silently(django_capture_on_commit_callbacks):
