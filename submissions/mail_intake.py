@@ -7,8 +7,8 @@ MAIL_INTAKE_ROUTES can send further addresses to further handlers (HANDLERS), so
 submissions-by-email address can plug into the same path.
 
 For a takedown message:
-- it answers a case when it comes from the case's complainant (their address, any case) and its
-  In-Reply-To/References name one of the case's messages or its subject carries the case's
+- it answers a case when it comes from the case's complainant address (upper or lower case alike)
+  and its In-Reply-To/References name one of the case's messages or its subject carries the case's
   reference (TD-2026-00042): it is kept on the timeline, links the articles it names and, as the
   answer to a request for information, puts the case back under review;
 - from anyone else, references prove nothing (they are sequential, and anyone can copy a
