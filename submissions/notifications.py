@@ -82,7 +82,7 @@ def story_published(sender=None, *, article_id, **kwargs) -> None:
 # --- Copyright takedowns ------------------------------------------------------------
 # Every email about a case is rendered in the case's language (the contributor's, for authors),
 # recorded as an outgoing TakedownMessage with a timeline event, and sent after commit. Replies
-# come back to the copyright mailbox (Reply-To) and thread to the case by Message-ID and subject.
+# come back to the copyright mailbox (Reply-To); submissions/mail_intake.py decides which may act on the case.
 
 
 def own_addresses() -> set[str]:
