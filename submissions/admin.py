@@ -234,20 +234,20 @@ class TakedownMessageAdmin(ReadOnlyMixin, _DownloadMixin, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def _get(self, request, pk):
+    def _get(self, request, pk, defer=()):
         if not self.has_view_permission(request):
             raise Http404
-        return get_object_or_404(TakedownMessage, pk=pk, direction=TakedownMessage.Direction.IN)
+        return get_object_or_404(TakedownMessage.objects.defer(*defer), pk=pk, direction=TakedownMessage.Direction.IN)
 
     def original(self, request, pk):
         message = self._get(request, pk)
         return self._download(request, message.raw, f"{message.case.reference}-{message.pk}.eml", "message/rfc822")
 
     def attachment(self, request, pk, index):
-        found = mail_intake.attachments(self._get(request, pk))
-        if not 0 <= index < len(found):
+        found = mail_intake.attachment(self._get(request, pk, defer=("raw", "text")), index)
+        if found is None:
             raise Http404
-        return self._download(request, found[index].data, found[index].filename or f"attachment-{index + 1}.bin")
+        return self._download(request, found.data, found.filename or f"attachment-{index + 1}.bin")
 
 
 @admin.register(CounterNotice)

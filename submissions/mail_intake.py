@@ -7,12 +7,21 @@ MAIL_INTAKE_ROUTES can send further addresses to further handlers (HANDLERS), so
 submissions-by-email address can plug into the same path.
 
 For a takedown message:
-- it belongs to a case when its In-Reply-To/References name one of the case's messages, or its
-  subject carries the case's reference (TD-2026-00042): it is kept on that case's timeline;
+- it answers a case when it comes from the case's complainant address (upper or lower case alike)
+  and its In-Reply-To/References name one of the case's messages or its subject carries the case's
+  reference (TD-2026-00042): it is kept on the timeline, links the articles it names and, as the
+  answer to a request for information, puts the case back under review;
+- from anyone else, references prove nothing (they are sequential, and anyone can copy a
+  subject). Only a mail threaded to a message this site sent about the case (our Message-IDs
+  are unguessable; a bounce quotes ours in the message it returns) is kept on that case's
+  timeline, held for staff: it links nothing and moves nothing. Any other mail naming a case is
+  treated as if it named none;
 - otherwise it opens a new case, acknowledged by email; links to this site's articles are
-  attached; an incomplete notice waits in `needs_info` and the sender is told what is missing;
+  attached; an incomplete notice waits in `needs_info` and the sender is told what is missing.
+  A mail that claims a case it may not use opens one only when it names one of our articles
+  (it is a notice of its own); if not, it is quarantined for staff;
 - automatic mail (auto-replies, bounces: RFC 3834) never gets an answer, and never opens a case:
-  about no known case, it is quarantined for a person to look at.
+  about no case it may use, it is quarantined for a person to look at.
 
 Idempotent by Message-ID, enforced by the database (a unique column), so two runs at once, or a
 run after a failed one, create nothing twice. Bytes that are not an email, and messages that
@@ -31,13 +40,13 @@ from dataclasses import dataclass, field
 from email.utils import getaddresses
 
 from django.conf import settings
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, transaction
 from django.db import Error as DatabaseError
 
 from submissions import article_links, takedowns
-from submissions.mail_parsing import ParsedMail, UnparseableMail, parse
+from submissions.mail_parsing import Attachment, ParsedMail, RefusedMail, UnparseableMail, parse
 from submissions.mail_sources import SourceMessage
-from submissions.models import QuarantinedMail, TakedownCase, TakedownMessage, TakedownSource
+from submissions.models import QuarantinedMail, TakedownAttachment, TakedownCase, TakedownMessage, TakedownSource
 from submissions.notifications import own_addresses
 
 logger = logging.getLogger(__name__)
@@ -58,6 +67,7 @@ class Result:
     case: TakedownCase | None = None
     reason: str = ""
     needs_info: bool = False
+    held: bool = False  # kept on the case's timeline without acting on it: not from its complainant
 
 
 @dataclass
@@ -137,6 +147,8 @@ def ingest_message(raw: bytes, *, source_id: str = "", default_route: str = TAKE
     """Parse, route and handle one raw message. Raises only database errors that are not the message's fault."""
     try:
         parsed = parse(raw, site_hosts=site_hosts())
+    except RefusedMail as error:
+        return quarantine(raw, f"refused: {error.reason}", source_id=source_id)
     except UnparseableMail as error:
         return quarantine(raw, f"not an email message: {error.reason}", source_id=source_id)
     if TakedownMessage.objects.filter(message_id=parsed.message_id).exists():
@@ -216,26 +228,44 @@ def _normalise_reference(text: str) -> str | None:
     return TakedownCase.make_reference(int(match.group(1)), int(match.group(2))) if match else None
 
 
-def case_for(parsed: ParsedMail) -> TakedownCase | None:
-    """The case a message answers: by its In-Reply-To/References, else by a reference in its subject.
+def _message_ids(parsed: ParsedMail) -> list[str]:
+    """The Message-IDs the mail answers, newest first; a bounce's are in the message it returns."""
+    ids = [parsed.in_reply_to, *reversed(parsed.references)]
+    if parsed.auto_submitted:
+        ids += parsed.returned_message_ids
+    return [i for i in dict.fromkeys(ids) if i]
 
-    An automatic message (a bounce) quotes our original in its body, so its body's references count too.
-    """
-    ids = [i for i in [parsed.in_reply_to, *reversed(parsed.references)] if i]
+
+def answered_case(parsed: ParsedMail) -> TakedownCase | None:
+    """The case of the newest message this site sent that the mail answers (its threading proves it read it)."""
+    ids = _message_ids(parsed)
+    if not ids:
+        return None
+    ours = (TakedownMessage.objects.filter(message_id__in=ids, direction=TakedownMessage.Direction.OUT)
+            .select_related("case").order_by("-created_at", "-id").first())
+    return ours.case if ours is not None else None
+
+
+def named_cases(parsed: ParsedMail) -> list[TakedownCase]:
+    """Cases the mail says it is about without proof: threaded to a message we received, or named by reference
+    in its subject (an automatic message quotes our original in its body, so there its body's count too)."""
+    cases = []
+    ids = _message_ids(parsed)
     if ids:
-        known = (TakedownMessage.objects.filter(message_id__in=ids).select_related("case")
-                 .order_by("-created_at", "-id").first())
-        if known is not None:
-            return known.case
+        received = (TakedownMessage.objects.filter(message_id__in=ids, direction=TakedownMessage.Direction.IN)
+                    .select_related("case").order_by("-created_at", "-id"))
+        cases += [message.case for message in received[:20]]
     subject = parsed.subject.upper()
     candidates = [ref for ref in parsed.case_references if parsed.auto_submitted or ref.upper() in subject]
-    references = [r for r in (_normalise_reference(c) for c in candidates) if r]
+    references = [r for r in (_normalise_reference(c) for c in candidates) if r][:20]
     if references:
         found = {case.reference: case for case in TakedownCase.objects.filter(reference__in=references)}
-        for reference in references:
-            if reference in found:
-                return found[reference]
-    return None
+        cases += [found[reference] for reference in references if reference in found]
+    return list({case.pk: case for case in cases}.values())
+
+
+def is_complainant(case: TakedownCase, address: str) -> bool:
+    return bool(address) and address.strip().lower() == (case.complainant_email or "").strip().lower()
 
 
 def _links(parsed: ParsedMail) -> list:
@@ -251,14 +281,37 @@ def _links(parsed: ParsedMail) -> list:
 
 def handle_takedown(parsed: ParsedMail, *, raw: bytes, source_id: str = "") -> Result:
     message = _message(parsed, raw, source_id)
+    with transaction.atomic():  # the message with its attachments, or neither
+        result = _file(parsed, message, raw=raw, source_id=source_id)
+        if message.pk is not None:
+            TakedownAttachment.objects.bulk_create(
+                TakedownAttachment(message=message, position=position, filename=_clean(a.filename, 200),
+                                   content_type=_clean(a.content_type, 100), data=a.data)
+                for position, a in enumerate(parsed.attachments))
+    return result
+
+
+def _file(parsed: ParsedMail, message: TakedownMessage, *, raw: bytes, source_id: str) -> Result:
+    """Put the message on the case it may answer, hold it there, open a case, or quarantine it."""
     links = _links(parsed)
-    case = case_for(parsed)
-    if case is not None:
-        takedowns.receive_message(case, message=message, links=links)
-        return Result(Outcome.REPLY, case=case)
+    answered, named = answered_case(parsed), named_cases(parsed)
+    for case in (answered, *named):
+        if case is not None and is_complainant(case, parsed.from_address):
+            takedowns.receive_message(case, message=message, links=links)
+            return Result(Outcome.REPLY, case=case)
+    if answered is not None:
+        covered = set(answered.case_articles.values_list("article_id", flat=True))
+        if parsed.auto_submitted or all(article.pk in covered for article, _ in links):
+            # An answer to our mail from someone else (an author asking why their story was disabled, a
+            # colleague, a bounce): staff read it on the case. One naming other articles is a notice of its own.
+            takedowns.receive_message(answered, message=message, held=True)
+            return Result(Outcome.REPLY, case=answered, held=True)
     if parsed.auto_submitted:
-        return quarantine(raw, "an automatic message (auto-reply, bounce or list mail) about no known case",
-                          source_id=source_id)
+        return quarantine(raw, "an automatic message (auto-reply, bounce or list mail) about no case it may be "
+                               "filed on", source_id=source_id)
+    if named and not links:
+        return quarantine(raw, "held for staff: it names a case but comes neither from its complainant nor as an "
+                               "answer to our mail about it, and names none of our articles", source_id=source_id)
     sender = (parsed.reply_to or parsed.from_address or "").lower()
     own = sender in own_addresses()
     case = takedowns.open_case(
@@ -277,11 +330,32 @@ def handle_takedown(parsed: ParsedMail, *, raw: bytes, source_id: str = "") -> R
 HANDLERS: dict[str, Callable[..., Result]] = {TAKEDOWNS: handle_takedown}
 
 
-def attachments(message: TakedownMessage) -> list:
-    """The attachments of a stored incoming message, read again from its original bytes."""
-    if message.direction != TakedownMessage.Direction.IN or not message.raw:
+def attachments(message: TakedownMessage) -> list[Attachment]:
+    """The attachments of a stored incoming message, as decoded when it arrived."""
+    if message.direction != TakedownMessage.Direction.IN:
         return []
+    stored = [Attachment(a.filename, a.content_type, bytes(a.data)) for a in message.attachment_files.all()]
+    return stored or _read_again(message)
+
+
+def attachment(message: TakedownMessage, index: int) -> Attachment | None:
+    """One attachment of a stored incoming message (a download reads its own bytes, not the whole message)."""
+    if message.direction != TakedownMessage.Direction.IN or not 0 <= index < len(message.attachments):
+        return None
+    stored = message.attachment_files.filter(position=index).first()
+    if stored is not None:
+        return Attachment(stored.filename, stored.content_type, bytes(stored.data))
+    found = _read_again(message)
+    return found[index] if index < len(found) else None
+
+
+def _read_again(message: TakedownMessage) -> list[Attachment]:
+    """A message stored before attachments were kept on their own: parse its original again (refused, like
+    any mail, past MAX_PARTS parts, so this stays cheap)."""
+    if not message.attachments:
+        return []
+    raw = TakedownMessage.objects.filter(pk=message.pk).values_list("raw", flat=True).first()
     try:
-        return parse(bytes(message.raw), site_hosts=[]).attachments
+        return parse(bytes(raw or b""), site_hosts=[]).attachments
     except UnparseableMail:
         return []

@@ -4,8 +4,9 @@ The mail intake reads messages from IMAP, a Maildir, an mbox or standard input a
 one to `parse()`. Copyright notices arrive from every kind of mail client, in English and
 Korean, forwarded by staff, sometimes mangled by gateways; so parsing degrades instead of
 failing: a wrong charset or broken base64 gives replacement characters, not an exception.
-The one exception is `UnparseableMail`, for bytes that are not an email at all (the intake
-quarantines those).
+The one exception is `UnparseableMail`, for bytes that are not an email at all, and its kind
+`RefusedMail`, for an email that would cost too much to read (more than MAX_PARTS MIME parts,
+counted while the parser reads them): the intake quarantines both.
 
 Nothing here is trusted or rendered: the text is later shown escaped, and HTML is kept only
 for the archive.
@@ -24,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
-from email.message import Message
+from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
@@ -38,7 +39,7 @@ MAX_HTML_CHARS = 1_000_000
 MAX_SUBJECT_CHARS = 998  # RFC 5322 line length
 MAX_PART_BYTES = 4_000_000  # a text part is decoded from at most this much
 MAX_DEPTH = 20  # MIME nesting; deeper is an attack or a loop of forwards
-MAX_PARTS = 500
+MAX_PARTS = 500  # MIME parts (messages inside messages included); more is refused while parsing
 MAX_SITE_LINKS = 200  # distinct links to this site examined in one message
 SYNTHETIC_DOMAIN = "newsroom.invalid"
 
@@ -65,6 +66,10 @@ class UnparseableMail(Exception):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
+
+
+class RefusedMail(UnparseableMail):
+    """An email the intake will not read: its reason says which bound it exceeds."""
 
 
 class Attachment(NamedTuple):
@@ -104,6 +109,8 @@ class ParsedMail:
     language: str  # "ko" or "en", a guess for replying in the sender's language
     size: int
     defects: list[str] = field(default_factory=list)  # what was repaired or cut, for staff
+    # The Message-IDs of the messages a bounce returns: a bounce names what it answers only there.
+    returned_message_ids: list[str] = field(default_factory=list)
 
     @property
     def recipients(self) -> list[str]:
@@ -133,7 +140,7 @@ def _parse(raw: bytes, *, site_hosts: list[str]) -> ParsedMail:
     body_bytes = _strip_mbox_from_line(raw)
     if not body_bytes.strip():
         raise UnparseableMail("the message is empty")
-    msg = BytesParser(policy=policy.default).parsebytes(body_bytes)
+    msg = _mime_tree(body_bytes)
     headers = _Headers(msg)
     if not headers.names:
         raise UnparseableMail("no mail headers found: this does not look like an email message")
@@ -201,7 +208,28 @@ def _parse(raw: bytes, *, site_hosts: list[str]) -> ParsedMail:
         language=_language(f"{subject}\n{own_text}"),
         size=len(raw),
         defects=_unique(defects),
+        returned_message_ids=_unique(
+            [e.message_id for e in collected.embedded if e.returned and e.message_id] + collected.returned_ids),
     )
+
+
+def _mime_tree(raw: bytes) -> Message:
+    """The parsed message, refused as soon as the parser makes part MAX_PARTS + 1.
+
+    Python's parser builds every part before anyone can count them: a million empty parts in 6 MB
+    took minutes and hundreds of megabytes. The parser makes each part through the policy's
+    message_factory, so counting there stops it after a bounded amount of work and memory.
+    """
+    made = 0
+
+    def counted(policy):
+        nonlocal made
+        made += 1
+        if made > MAX_PARTS:
+            raise RefusedMail(f"more than {MAX_PARTS} MIME parts: refused without reading the rest")
+        return EmailMessage(policy=policy)
+
+    return BytesParser(policy=policy.default.clone(message_factory=counted)).parsebytes(raw)
 
 
 def _strip_mbox_from_line(raw: bytes) -> bytes:
@@ -369,16 +397,25 @@ _CHARSET_ALIASES = {"x-windows-949": "cp949", "windows-949": "cp949", "ks_c_5601
                     "x-euc-kr": "cp949", "iso-8859-8-i": "iso8859-8", "utf8": "utf-8"}
 
 
+# Codecs that Python calls text encodings but that no mailer means as a charset: they fail on
+# ordinary bytes even with errors="replace", so a label naming one is treated as unknown.
+_NOT_CHARSETS = {"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape"}
+
+
 def _codec(charset: str | None) -> str | None:
+    """The codec for a charset label; None for a label naming no codec, or none that decodes mail text."""
     if not charset:
         return None
     name = str(charset).strip().strip("\"'").lower()
     name = _CHARSET_ALIASES.get(name, name)
     try:
-        codec = codecs.lookup(name).name
-    except (LookupError, ValueError):
+        info = codecs.lookup(name)
+    except (LookupError, ValueError, TypeError):
         return None
-    return _CHARSET_UPGRADES.get(codec.replace("-", "_"), codec)
+    # base64, zlib, rot13, hex...: codecs.lookup knows them, bytes.decode refuses them.
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_CHARSETS:
+        return None
+    return _CHARSET_UPGRADES.get(info.name.replace("-", "_"), info.name)
 
 
 def _single_byte(codec: str) -> bool:
@@ -414,7 +451,7 @@ def _decode_with(data: bytes, charset: str | None) -> tuple[str, str]:
     if declared:
         try:
             text = data.decode(declared)
-        except (UnicodeDecodeError, LookupError):
+        except (UnicodeError, LookupError):
             pass
         else:
             # A single-byte charset decodes anything; accept it only when the result looks sane.
@@ -424,7 +461,7 @@ def _decode_with(data: bytes, charset: str | None) -> tuple[str, str]:
     for codec in _unique([c for c in (declared, "utf-8", "cp949") if c]):
         try:
             decoded.append((data.decode(codec, "replace"), codec))
-        except LookupError:
+        except (UnicodeError, LookupError):  # a codec that ignores errors="replace"
             continue
     return min(decoded, key=lambda pair: _suspicion(pair[0][:_SAMPLE]))
 
@@ -439,6 +476,7 @@ class _Embedded:
     returned: bool
     from_name: str = ""
     from_address: str = ""
+    message_id: str = ""
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: _Collected | None = None
 
@@ -450,6 +488,7 @@ class _Collected:
     attachments: list[Attachment] = field(default_factory=list)
     embedded: list[_Embedded] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
+    returned_ids: list[str] = field(default_factory=list)  # from text/rfc822-headers (a bounce's headers only)
     parts: int = 0
 
 
@@ -493,9 +532,14 @@ def _leaf(part: Message, ctype: str, out: _Collected) -> None:
             out.defects.append(f"undecodable bytes in a {ctype} part were replaced with \ufffd")
         # text/rfc822-headers (in bounces) lands in plain too: its Subject names the case.
         (out.html if ctype == "text/html" else out.plain).append(text)
+        if ctype == "text/rfc822-headers":
+            out.returned_ids.extend(_msgids(" ".join(_RETURNED_MESSAGE_ID_RE.findall(text))))
         return
     filename = _filename(part) or _fallback_filename(ctype, len(out.attachments) + 1)
     out.attachments.append(Attachment(filename, ctype, data))
+
+
+_RETURNED_MESSAGE_ID_RE = re.compile(r"^message-id:[ \t]*(\S+)", re.I | re.M)
 
 
 def _embedded(inner: Message, *, returned: bool, depth: int) -> _Embedded:
@@ -506,6 +550,7 @@ def _embedded(inner: Message, *, returned: bool, depth: int) -> _Embedded:
     body = _Collected()
     _walk(inner, body, depth=depth + 1, in_report=False)
     return _Embedded(returned=returned, from_name=name, from_address=address,
+                     message_id=_first_msgid(headers.get("message-id")) or "",
                      headers=[(k, v) for k, v in shown if v], body=body)
 
 

@@ -534,6 +534,8 @@ class TakedownMessage(AppendOnly):
     date = models.DateTimeField(_("date in the message"), null=True, blank=True)
     created_at = models.DateTimeField(_("recorded"), default=timezone.now)
     auto_submitted = models.BooleanField(_("automatic message"), default=False)
+    held = models.BooleanField(_("held for staff"), default=False,
+                               help_text=_("Not from the complainant: kept on the case without acting on it."))
     source_id = models.CharField(_("read from"), max_length=500, blank=True)
     raw = models.BinaryField(_("original message"), default=_no_raw, blank=True)
     size = models.PositiveIntegerField(_("size (bytes)"), default=0)
@@ -545,11 +547,36 @@ class TakedownMessage(AppendOnly):
         ordering = ["created_at", "id"]
         verbose_name = _("takedown message")
         verbose_name_plural = _("takedown messages")
-        indexes = [models.Index(fields=["case", "created_at"], name="takedown_message_case_idx")]
+        indexes = [
+            models.Index(fields=["case", "created_at"], name="takedown_message_case_idx"),
+            # Automatic emails sent in the last window, counted per address (notifications.auto_reply_allowed).
+            models.Index(fields=["direction", "auto_submitted", "created_at"], name="takedown_message_auto_idx"),
+        ]
 
     def __str__(self):
         return self.subject or self.message_id
 
+
+class TakedownAttachment(AppendOnly):
+    """An attachment of an incoming message, decoded once when it arrived: a download reads these bytes
+    alone, never the whole message parsed again (which a message of many parts would make costly)."""
+
+    immutable_message = "Messages on a case are kept as they arrived or were sent."
+
+    message = models.ForeignKey(TakedownMessage, on_delete=models.PROTECT, related_name="attachment_files")
+    position = models.PositiveIntegerField(_("position"))  # its index in message.attachments
+    filename = models.CharField(_("file name"), max_length=200, blank=True)
+    content_type = models.CharField(_("type"), max_length=100, blank=True)
+    data = models.BinaryField(_("content"))
+
+    class Meta:
+        ordering = ["message", "position"]
+        verbose_name = _("takedown message attachment")
+        verbose_name_plural = _("takedown message attachments")
+        constraints = [models.UniqueConstraint(fields=["message", "position"], name="takedown_attachment_unique")]
+
+    def __str__(self):
+        return self.filename
 
 
 class TakedownEvent(AppendOnly):

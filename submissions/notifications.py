@@ -1,12 +1,14 @@
 """Emails to contributors, in the language they used, sent after the transaction commits."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from newsroom import mail
 from submissions import article_links, tokens
-from submissions.models import Status
+from submissions.models import Status, TakedownMessage
 
 DECISION_EMAILS = {
     Status.APPROVED: "submission_approved",
@@ -80,7 +82,7 @@ def story_published(sender=None, *, article_id, **kwargs) -> None:
 # --- Copyright takedowns ------------------------------------------------------------
 # Every email about a case is rendered in the case's language (the contributor's, for authors),
 # recorded as an outgoing TakedownMessage with a timeline event, and sent after commit. Replies
-# come back to the copyright mailbox (Reply-To) and thread to the case by Message-ID and subject.
+# come back to the copyright mailbox (Reply-To); submissions/mail_intake.py decides which may act on the case.
 
 
 def own_addresses() -> set[str]:
@@ -99,10 +101,18 @@ def _copyright_domain() -> str:
 
 
 def _auto_reply_allowed(address) -> bool:
-    from newsroom import ratelimit
+    """Fewer than TAKEDOWN_AUTO_REPLY_LIMIT automatic emails to the address in the window.
 
+    Counted from the emails on record, not in a cache: every process agrees (`ingest_takedown_mail -`
+    runs once per message), and a case is opened with its year's counter row locked, so two
+    acknowledgements are never decided at once.
+    """
     limit, window = settings.TAKEDOWN_AUTO_REPLY_LIMIT
-    return ratelimit.hit(f"takedown-auto-reply:{address.lower()}", limit, window)
+    sent = TakedownMessage.objects.filter(
+        direction=TakedownMessage.Direction.OUT, auto_submitted=True,
+        created_at__gte=timezone.now() - timedelta(seconds=window), to_addresses__iexact=(address or "").strip(),
+    ).count()
+    return sent < limit
 
 
 def _takedown_mail(case, event, *, to, language, context, by=None, auto=False, thread=True):
@@ -111,7 +121,7 @@ def _takedown_mail(case, event, *, to, language, context, by=None, auto=False, t
 
     from django.db import transaction
 
-    from submissions.models import TakedownEvent, TakedownMessage
+    from submissions.models import TakedownEvent
 
     to = (to or "").strip()
     if not to or to.lower() in own_addresses():
@@ -124,7 +134,9 @@ def _takedown_mail(case, event, *, to, language, context, by=None, auto=False, t
         headers["Auto-Submitted"] = "auto-replied"  # RFC 3834: their auto-responders must not answer
     in_reply_to, references = "", []
     if thread:
-        last = case.messages.filter(direction=TakedownMessage.Direction.IN).order_by("-created_at", "-id").first()
+        # Never to an email held for staff: that came from someone other than the complainant.
+        last = (case.messages.filter(direction=TakedownMessage.Direction.IN, held=False)
+                .order_by("-created_at", "-id").first())
         if last is not None:
             in_reply_to = last.message_id
             references = [*last.references.split(), last.message_id][-10:]

@@ -278,10 +278,11 @@ def message_original(request, reference, pk):
 @require_safe
 def message_attachment(request, reference, pk, index):
     case = _case(reference)
-    found = mail_intake.attachments(_message(case, pk))
-    if not 0 <= index < len(found):
+    message = get_object_or_404(TakedownMessage.objects.defer("raw", "text"), case=case, pk=pk,
+                                direction=TakedownMessage.Direction.IN)
+    attachment = mail_intake.attachment(message, index)
+    if attachment is None:
         raise Http404(_("No such attachment."))
-    attachment = found[index]
     response = HttpResponse(attachment.data, content_type="application/octet-stream")
     response["Content-Disposition"] = content_disposition_header(
         True, attachment.filename or f"{case.reference}-{pk}-attachment-{index + 1}.bin")

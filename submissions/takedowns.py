@@ -83,11 +83,14 @@ NO_ACK_THROTTLED = _("No acknowledgement sent: the address is one of our own, or
 NO_ACK_NO_ADDRESS = _("No acknowledgement sent: the notice gives no email address.")
 NO_ACK_OWN_ADDRESS = _("No acknowledgement sent: the notice came from one of our own addresses.")
 ANSWER_ARRIVED = _("An answer arrived by email: the case is back under review.")
+HELD_FOR_STAFF = _("Held for staff: the sender is not the complainant, so this email linked no article "
+                   "and changed nothing on the case.")
 RESTORED_AFTER_WAITING = _("The waiting period after the counter-notice ended without court action.")
 RESTORED_BY_STAFF = _("Restored by copyright staff.")
 COUNTER_NOTICE_FILED = _("Counter-notice filed by the author.")
 COUNTER_NOTICE_RECORDED = _("Counter-notice recorded by staff.")
-SYSTEM_TEXTS = (NO_ACK_THROTTLED, NO_ACK_NO_ADDRESS, NO_ACK_OWN_ADDRESS, ANSWER_ARRIVED, RESTORED_AFTER_WAITING,
+SYSTEM_TEXTS = (NO_ACK_THROTTLED, NO_ACK_NO_ADDRESS, NO_ACK_OWN_ADDRESS, ANSWER_ARRIVED, HELD_FOR_STAFF,
+                RESTORED_AFTER_WAITING,
                 RESTORED_BY_STAFF, COUNTER_NOTICE_FILED, COUNTER_NOTICE_RECORDED, *ELEMENT_LABELS.values())
 
 
@@ -310,14 +313,21 @@ def open_case(*, source, language="en", complainant_name="", complainant_organis
 
 
 @transaction.atomic
-def receive_message(case, *, message: TakedownMessage, links=(), now: datetime | None = None) -> TakedownMessage:
+def receive_message(case, *, message: TakedownMessage, links=(), held=False,
+                    now: datetime | None = None) -> TakedownMessage:
     """An email about an existing case (a reply, a bounce): kept on the timeline; new article links are added
-    while the case is open; a person's answer to a request for information puts the case back under review."""
+    while the case is open; a person's answer to a request for information puts the case back under review.
+
+    A `held` email (not from the complainant: the intake decides) is only kept on the timeline, for staff.
+    """
     now = now or timezone.now()
     locked = _locked(case)
     message.case = locked
+    message.held = held
     message.save()
-    _log(locked, Kind.EMAIL_IN, message=message, now=now)
+    _log(locked, Kind.EMAIL_IN, message=message, now=now, reason=HELD_FOR_STAFF if held else "")
+    if held:
+        return message
     if locked.status in TAKEDOWN_OPEN:
         _link(locked, links, now=now)
     if locked.status == Status.NEEDS_INFO and not message.auto_submitted:

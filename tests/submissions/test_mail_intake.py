@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import threading
+import uuid
 from pathlib import Path
 from urllib.parse import quote
 
@@ -259,11 +260,119 @@ def test_an_auto_reply_to_a_case_is_kept_but_never_answered(site, django_capture
 
 def test_a_bounce_of_our_acknowledgement_goes_to_its_case(site, django_capture_on_commit_callbacks):
     case = factories.takedown_case(status="received", reference="TD-2026-00017", articles=[site["부산-영화제"]])
+    ack = case.messages.get(direction="out")
     sent_before = len(mail.outbox)
+    # The bounce returns our acknowledgement: its Message-ID, not the reference in its text, names the case.
+    raw = sample("bounce.eml").replace(b"<td-2026-00017.ack@news.example.org>", ack.message_id.encode())
     with django_capture_on_commit_callbacks(execute=True):
-        result = ingest("bounce.eml")
-    assert result.outcome == "reply" and result.case == case
+        result = mail_intake.ingest_message(raw)
+    assert result.outcome == "reply" and result.case == case and result.held
     assert len(mail.outbox) == sent_before and not QuarantinedMail.objects.exists()
+
+
+def test_a_bounce_quoting_only_a_reference_is_quarantined(site):
+    """Anyone can write "MAILER-DAEMON" and a case reference: that files nothing on the case."""
+    case = factories.takedown_case(status="received", reference="TD-2026-00017", articles=[site["부산-영화제"]])
+    raw = sample("bounce.eml").replace(b"Your notice has been recorded as case TD-2026-00017.",
+                                       b"Case TD-2026-00017: https://news.example.org/articles/city-marathon-record/")
+    result = mail_intake.ingest_message(raw)
+    assert result.outcome == "quarantined" and "automatic message" in result.reason
+    assert not case.messages.filter(direction="in").exists()
+    assert [a.slug for a in case.articles.all()] == ["부산-영화제"]
+
+
+# --- Who may write into a case -------------------------------------------------------------------------
+
+
+def _mail(sender, subject, body, **headers):
+    extra = "".join(f"{name.replace('_', '-')}: {value}\n" for name, value in headers.items())
+    return (f"From: {sender}\nTo: {COPYRIGHT}\nSubject: {subject}\nMessage-ID: <{uuid.uuid4().hex}@x.example>\n"
+            f"{extra}\n{body}\n").encode()
+
+
+STRANGER_NOTICE = ("Please also take down https://news.example.org/articles/city-marathon-record/ "
+                   "which copies my photograph.")
+
+
+def test_a_stranger_quoting_a_case_reference_cannot_write_into_it(site, django_capture_on_commit_callbacks):
+    """The attack: references are sequential, so a stranger can name any case in a subject."""
+    case = factories.takedown_case(status="needs_info", reference="TD-2026-00042",
+                                   articles=[site["harbour-bridge-reopens-after-repairs"]])
+    with django_capture_on_commit_callbacks(execute=True):
+        result = mail_intake.ingest_message(
+            _mail("stranger@evil.example", "Re: [TD-2026-00042] We received your copyright notice", STRANGER_NOTICE))
+    case.refresh_from_db()
+    assert case.status == Status.NEEDS_INFO
+    assert [a.slug for a in case.articles.all()] == ["harbour-bridge-reopens-after-repairs"]
+    assert not case.messages.filter(direction="in").exists()
+    # It names an article: a notice of its own, in a case of its own, answered at the stranger's address.
+    assert result.outcome == "new case" and result.case != case
+    assert result.case.complainant_email == "stranger@evil.example"
+    assert [a.slug for a in result.case.articles.all()] == ["city-marathon-record"]
+    assert mail.outbox[-1].to == ["stranger@evil.example"] and result.case.reference in mail.outbox[-1].subject
+    # The complainant writing the same (their address in any case) answers the case.
+    result = mail_intake.ingest_message(_mail("Jane <Jane.DOE@Lumen-Photo.example.COM>",
+                                              "Re: [TD-2026-00042] more", STRANGER_NOTICE))
+    assert result.outcome == "reply" and result.case == case and not result.held
+    case.refresh_from_db()
+    assert case.status == Status.UNDER_REVIEW
+    assert sorted(a.slug for a in case.articles.all()) == ["city-marathon-record", "harbour-bridge-reopens-after-repairs"]
+
+
+def test_a_stranger_naming_a_case_and_no_article_is_held_for_staff(site):
+    case = factories.takedown_case(status="needs_info", reference="TD-2026-00042",
+                                   articles=[site["harbour-bridge-reopens-after-repairs"]])
+    result = mail_intake.ingest_message(_mail("stranger@evil.example", "Re: [TD-2026-00042] withdrawn",
+                                              "I withdraw the notice."))
+    assert result.outcome == "quarantined" and "held for staff" in result.reason
+    assert QuarantinedMail.objects.get().reason == result.reason
+    case.refresh_from_db()
+    assert case.status == Status.NEEDS_INFO and not case.messages.filter(direction="in").exists()
+
+
+def test_threading_to_the_complainants_own_mail_proves_nothing(site):
+    """The notice's Message-ID is no secret (the complainant may have copied anyone): only ours count."""
+    case = ingest("notice_plain_en.eml").case
+    notice = case.messages.get(direction="in")
+    raw = _mail("stranger@evil.example", "Re: DMCA notice", STRANGER_NOTICE,
+                In_Reply_To=notice.message_id, References=notice.message_id)
+    result = mail_intake.ingest_message(raw)
+    assert result.outcome == "new case" and result.case != case
+    assert [a.slug for a in case.articles.all()] == ["harbour-bridge-reopens-after-repairs"]
+
+
+def test_an_answer_to_our_mail_from_someone_else_is_held_on_the_case(site, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        case = factories.takedown_case(status="needs_info", reference="TD-2026-00042",
+                                       articles=[site["harbour-bridge-reopens-after-repairs"]])
+    ours = case.messages.filter(direction="out").last()
+    sent_before = len(mail.outbox)
+    body = "I am the photographer's assistant: see https://news.example.org/articles/harbour-bridge-reopens-after-repairs/"
+    result = mail_intake.ingest_message(_mail("assistant@lumen-photo.example.com", "Re: your email", body,
+                                              In_Reply_To=ours.message_id))
+    assert result.outcome == "reply" and result.case == case and result.held
+    case.refresh_from_db()
+    assert case.status == Status.NEEDS_INFO  # not the complainant's answer: nothing moves
+    held = case.messages.get(direction="in")
+    assert held.held and held.from_address == "assistant@lumen-photo.example.com"
+    assert case.events.get(kind=TakedownEvent.Kind.EMAIL_IN, message=held).reason == takedowns.HELD_FOR_STAFF
+    assert len(mail.outbox) == sent_before
+    # Our next email to the complainant does not answer the held one.
+    with django_capture_on_commit_callbacks(execute=True):
+        takedowns.reply(case, by=factories.copyright_staff(), message="Thank you.")
+    assert "In-Reply-To" not in mail.outbox[-1].extra_headers
+
+
+def test_an_answer_to_our_mail_naming_other_articles_is_a_notice_of_its_own(site, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        case = factories.takedown_case(status="needs_info", articles=[site["harbour-bridge-reopens-after-repairs"]])
+    ours = case.messages.filter(direction="out").last()
+    result = mail_intake.ingest_message(_mail("stranger@evil.example", f"Re: [{case.reference}]", STRANGER_NOTICE,
+                                              In_Reply_To=ours.message_id))
+    assert result.outcome == "new case" and result.case != case
+    case.refresh_from_db()
+    assert case.status == Status.NEEDS_INFO
+    assert [a.slug for a in case.articles.all()] == ["harbour-bridge-reopens-after-repairs"]
 
 
 def test_mail_from_our_own_address_opens_a_case_silently(django_capture_on_commit_callbacks):
@@ -394,9 +503,10 @@ def test_no_mailbox_configured_is_an_error(settings):
         run()
 
 
-def _manage(args, database, stdin=b""):
+def _manage(args, database, stdin=b"", **environ):
     env = {**os.environ, "DATABASE_URL": database, "DEBUG": "1", "SECRET_KEY": "test", "COPYRIGHT_EMAIL": COPYRIGHT,
-           "TAKEDOWN_SITE_HOSTS": "news.example.org", "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+           "TAKEDOWN_SITE_HOSTS": "news.example.org", "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+           **environ}
     return subprocess.run([sys.executable, "manage.py", *args], input=stdin, cwd=ROOT, env=env, capture_output=True,
                           timeout=300)
 
@@ -412,6 +522,25 @@ def test_stdin_mode_as_a_mail_server_pipes_it(tmp_path):
     assert (again.returncode, again.stdout.decode().strip()) == (0, summary(0, 0, 0, 1, 0))
     garbage = _manage(["ingest_takedown_mail", "-"], database, sample("garbage.bin"))
     assert (garbage.returncode, garbage.stdout.decode().strip()) == (0, summary(0, 0, 0, 0, 1))
+
+
+def test_the_auto_reply_limit_holds_across_processes(tmp_path):
+    """A mail server runs `ingest_takedown_mail -` once per message: the limit must live in the database."""
+    database = f"sqlite:///{tmp_path}/pipe.sqlite3"
+    migrated = _manage(["migrate", "--no-input"], database)
+    assert migrated.returncode == 0, migrated.stderr.decode()
+    outbox = tmp_path / "sent"
+    limit = django_settings.TAKEDOWN_AUTO_REPLY_LIMIT[0]
+    for number in range(limit + 2):
+        raw = sample("notice_plain_en.eml").replace(
+            b"Message-ID: <20261103091405.4471.jane@lumen-photo.example.com>",
+            f"Message-ID: <flood-{number}@lumen-photo.example.com>\nReply-To: victim@example.net".encode())
+        run_ = _manage(["ingest_takedown_mail", "-"], database, raw,
+                       EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend", EMAIL_FILE_PATH=str(outbox))
+        assert (run_.returncode, run_.stdout.decode().strip()) == (0, summary(1, 0, 0, 0, 0)), run_.stderr.decode()
+    sent = [message for file in outbox.iterdir() for message in file.read_text().split("\n" + "-" * 79 + "\n")
+            if "To: victim@example.net" in message]
+    assert len(sent) == limit
 
 
 def test_stdin_mode_exits_75_when_the_database_is_unavailable(tmp_path):
@@ -510,3 +639,41 @@ def test_two_runs_at_once_on_the_same_maildir_create_nothing_twice(maildir):
     assert len(set(references)) == len(references)
     assert sorted(TakedownCase.objects.values_list("number", flat=True)) == list(range(1, NEW_CASES))
     assert Article.objects.filter(status="published").count() == len(SLUGS)
+
+
+# --- What a message may cost -----------------------------------------------------------------------------
+
+
+def test_a_million_empty_parts_are_refused_quickly_with_little_memory():
+    """Python's parser read every part before the part limit applied: 132 s and 374 MB for this one."""
+    import time
+    import tracemalloc
+
+    raw = (b"From: a@example.com\nSubject: parts\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n"
+           + b"--b\n\n" * 1_000_000 + b"--b--\n")
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        result = mail_intake.ingest_message(raw, source_id="bomb")
+        elapsed, peak = time.monotonic() - started, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result.outcome == "quarantined" and result.reason.startswith("refused: more than 500 MIME parts")
+    assert elapsed < 5 and peak < 80_000_000
+    kept = QuarantinedMail.objects.get()
+    assert kept.reason == result.reason and bytes(kept.raw) == raw
+    assert TakedownCase.objects.count() == 0
+
+
+# --- Charsets that are not text encodings -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("label", ["idna", "punycode"])
+def test_a_notice_with_a_codec_label_that_is_no_text_encoding_becomes_a_case(label):
+    raw = (sample("notice_plain_en.eml").replace(b"charset=us-ascii", f"charset={label}".encode())
+           .replace(b"Rights Manager", "Rights Manager — 권리 관리자".encode()))
+    result = mail_intake.ingest_message(raw)
+    assert result.outcome == "new case" and not QuarantinedMail.objects.exists()
+    notice = result.case.messages.get(direction="in")
+    assert "under penalty of\n   perjury" in notice.text and "Rights Manager — 권리 관리자" in notice.text
+    assert [a.slug for a in result.case.articles.all()] == ["harbour-bridge-reopens-after-repairs"]

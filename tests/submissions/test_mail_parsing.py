@@ -404,3 +404,19 @@ def test_truncated_and_corrupted_samples_never_raise_anything_else(name):
         except UnparseableMail:
             continue
         assert isinstance(mail.text, str) and isinstance(mail.message_id, str)
+
+
+@pytest.mark.parametrize("label", ["idna", "punycode", "rot13", "base64", "zlib", "undefined", "x-no-such-charset"])
+def test_any_charset_label_decodes_with_replacement_characters(label):
+    """A label naming a codec that is not a text encoding (or no codec at all) never fails the message."""
+    korean = "저작권".encode()
+    raw = (f"From: a@example.com\nSubject: =?{label}?B?7KCA7J6R6raM?= notice\nMIME-Version: 1.0\n"
+           f"Content-Type: multipart/alternative; boundary=b\n\n"
+           f"--b\nContent-Type: text/plain; charset={label}\n\n").encode()
+    raw += b"My photo is at https://news.example.org/articles/x/ " + korean + b" \xff\n"
+    raw += f"--b\nContent-Type: text/html; charset=\"{label}\"\n\n<p>".encode() + korean + b"</p>\n--b--\n"
+    mail = parse(raw, site_hosts=SITE)
+    assert "My photo is at" in mail.text and "저작권" in mail.text and "\ufffd" in mail.text
+    assert mail.subject == "저작권 notice" and "저작권" in mail.html
+    assert mail.article_slugs == ["x"]
+    assert decode_bytes(korean, label) == "저작권"

@@ -1,6 +1,7 @@
 """The copyright pages: the notice form, the transparency report, the staff's cases, the author's counter-notice."""
 
 import re
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -261,6 +262,42 @@ def test_originals_and_attachments_are_downloads_never_pages(client, email_case,
     korean = client.get(attachment.replace("/0/", "/1/"))
     assert "filename*=utf-8''%EC%9B%90%EB%B3%B8_%EC%82%AC%EC%A7%84.png" in korean["Content-Disposition"]
     assert client.get(attachment.replace("/0/", "/7/")).status_code == 404
+
+
+def test_attachment_downloads_read_the_bytes_kept_at_ingestion(client, email_case, monkeypatch):
+    """A download never parses the whole message again (a message of many parts made that cost seconds)."""
+    from submissions import mail_parsing
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("the message was parsed again")
+
+    monkeypatch.setattr(mail_parsing, "parse", no_parsing)
+    monkeypatch.setattr(mail_intake, "parse", no_parsing)
+    notice = email_case.messages.get(direction="in")
+    client.force_login(factories.user(is_superuser=True, is_staff=True))
+    for url in (staff_urls(email_case)[3], f"/admin/submissions/takedownmessage/{notice.pk}/attachments/0/"):
+        response = client.get(url)
+        assert response.status_code == 200 and response.content.startswith(b"%PDF-1.4"), url
+        assert response["Content-Disposition"] == 'attachment; filename="evidence.pdf"'
+
+
+def test_a_message_of_many_parts_stored_before_costs_no_worker_time(client, staff, story):
+    """A message stored before parts were counted while parsing (300,000 empty parts after an attachment):
+    its attachment download answers at once instead of parsing every part again."""
+    from submissions.models import TakedownMessage
+
+    case = factories.takedown_case(status="received", articles=[story])
+    raw = (b"From: a@example.com\nSubject: parts\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n"
+           b"--b\nContent-Type: application/pdf\nContent-Disposition: attachment; filename=a.pdf\n\n%PDF-1.4\n"
+           + b"--b\n\n" * 300_000 + b"--b--\n")
+    stored = TakedownMessage.objects.create(case=case, direction="in", message_id="<parts@example.com>", raw=raw,
+                                            size=len(raw), attachments=[{"filename": "a.pdf", "size": 9,
+                                                                         "content_type": "application/pdf"}])
+    client.force_login(staff)
+    started = time.monotonic()
+    response = client.get(f"{case.get_absolute_url()}messages/{stored.pk}/attachments/0/")
+    assert time.monotonic() - started < 3
+    assert response.status_code == 404  # refused like any mail over the part limit: the original is a download
 
 
 # --- Staff pages: the list and the case ---------------------------------------------------------------------
