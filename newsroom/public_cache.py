@@ -60,8 +60,12 @@ def _version_table():
 
 
 def invalidate():
-    """Make every cached public page stale once the current transaction commits."""
+    """Make every cached public page stale once the current transaction commits, here and in the
+    shared HTTP cache (newsroom/http_cache.py)."""
+    from newsroom import http_cache
+
     transaction.on_commit(_bump)
+    http_cache.purge_on_commit([http_cache.SITE_TAG])
 
 
 # The version pinned for the request being served, for code that has no request at hand (listings, search).

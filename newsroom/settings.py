@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: it decides what a shared cache may store from the final response (newsroom/http_cache.py).
+    "newsroom.http_cache.SharedCacheHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -249,6 +251,10 @@ PUBLIC_CACHE_VIEWS = {
 # Everyone, signed in or not, gets the story, card and page-frame fragments from the cache
 # ({% fragment %} in newsroom/templatetags/fragments.py), under the same content version.
 FRAGMENT_CACHE_SECONDS = int(os.environ.get("FRAGMENT_CACHE_SECONDS", "600"))
+# How long a shared HTTP cache (Varnish, a CDN) may keep those anonymous pages (s-maxage); 0: none may.
+HTTP_CACHE_SECONDS = int(os.environ.get("HTTP_CACHE_SECONDS", "600"))
+# The Varnish that every change purges (deploy/varnish/default.vcl), e.g. http://127.0.0.1:6081; empty: none.
+HTTP_CACHE_PURGE_URL = os.environ.get("HTTP_CACHE_PURGE_URL", "")
 ARTICLES_PER_PAGE = 12
 NEWSLETTER_TOKEN_MAX_AGE = 60 * 60 * 24 * 7
 ACCOUNT_ACTIVATION_MAX_AGE = 60 * 60 * 24 * 3
