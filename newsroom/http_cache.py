@@ -52,6 +52,19 @@ def tags(response):
     return " ".join([SITE_TAG, *getattr(response, "cache_tags", ())])
 
 
+def _drop_accept_language_from_vary(response):
+    """The address alone decides a page's language: Django's LocaleMiddleware activates the default
+    language on unprefixed paths (prefix_default_language=False) whatever Accept-Language says, yet adds
+    it to Vary, which would make a shared cache keep one copy per browser language setting."""
+    if not response.has_header("Vary"):
+        return
+    kept = [name.strip() for name in response["Vary"].split(",") if name.strip().lower() not in ("", "accept-language")]
+    if kept:
+        response["Vary"] = ", ".join(kept)
+    else:
+        del response["Vary"]
+
+
 class SharedCacheHeadersMiddleware:
     """Outermost middleware, so it sees the cookies every other one sets and every early answer."""
 
@@ -63,6 +76,7 @@ class SharedCacheHeadersMiddleware:
         if _public(request, response):
             patch_cache_control(response, public=True, max_age=0, s_maxage=settings.HTTP_CACHE_SECONDS)
             response["xkey"] = response["Surrogate-Key"] = tags(response)
+            _drop_accept_language_from_vary(response)
             return response
         cache_control = response.get("Cache-Control", "")
         if "public" in cache_control and not response.cookies:

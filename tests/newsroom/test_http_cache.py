@@ -117,7 +117,7 @@ def test_the_second_anonymous_reader_gets_the_page_from_varnish_without_cookie_o
         assert response.getheader("xkey") is None  # the tags are for the cache, not for browsers
 
 
-def test_publish_edit_withdraw_and_disable_show_through_varnish_within_a_second(varnish):
+def test_publish_edit_withdraw_disable_and_restore_show_through_varnish_within_a_second(varnish):
     draft = factories.article(title="Storm warning", status="draft")
     url = draft.get_absolute_url()
     for _ in range(2):
@@ -141,6 +141,10 @@ def test_publish_edit_withdraw_and_disable_show_through_varnish_within_a_second(
     assert _from_cache(varnish.get(other_url)[0])
     publishing.disable(other, by=None, reason="Court order")
     varnish.eventually(other_url, lambda response, body: response.status == 451)
+    assert _from_cache(varnish.get(other_url)[0])
+
+    publishing.restore(other, by=None, reason="The order was lifted")
+    varnish.eventually(other_url, lambda response, body: response.status == 200 and "Court order" in body)
 
 
 def test_signed_in_and_anonymous_readers_never_get_each_others_page(varnish):

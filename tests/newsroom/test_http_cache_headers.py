@@ -32,6 +32,17 @@ def test_gone_and_blocked_stories_are_public_answers_too(client, status):
     assert "s-maxage=600" in response["Cache-Control"] and "newsroom" in response["xkey"]
 
 
+@pytest.mark.parametrize("prefix", ["", "/ko"])
+def test_a_public_page_does_not_vary_on_the_browsers_language(client, article, prefix):
+    """Its address decides its language, so a shared cache keeps one copy per address, not one per
+    Accept-Language a browser sends."""
+    english = client.get(f"{prefix}/", headers={"Accept-Language": "ko-KR,ko;q=0.9"})
+    korean = client.get(f"{prefix}/", headers={"Accept-Language": "en-US"})
+
+    assert "accept-language" not in english.get("Vary", "").lower()
+    assert english.content == korean.content
+
+
 def test_the_shared_cache_lifetime_is_a_setting_and_zero_means_none(client, article, settings):
     settings.HTTP_CACHE_SECONDS = 120
     assert "s-maxage=120" in client.get(article.get_absolute_url())["Cache-Control"]
