@@ -243,3 +243,27 @@ def takedown_case(*, status="received", articles=(), by=None, reference=None, so
     else:
         raise ValueError(status)
     return _reload(case)
+
+
+def admin_article_form(article, **overrides):
+    """What the admin's article change form posts for `article` unchanged, plus overrides (None drops a key)."""
+    from django.utils import timezone
+
+    article.refresh_from_db()
+    data = {
+        "title": article.title, "slug": article.slug, "language": article.language,
+        "translation": article.translation_id or "",
+        "category": article.category_id, "author": article.author_id, "summary": article.summary,
+        "body": article.body, "tags": [t.pk for t in article.tags.all()],
+        "disclaimers": [d.pk for d in article.disclaimers.all()],
+        "cover_credit": article.cover_credit, "workflow_reason": "",
+        "publish_at_0": "", "publish_at_1": "",
+        "events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0", "events-MIN_NUM_FORMS": "0", "events-MAX_NUM_FORMS": "0",
+    }
+    if article.featured:
+        data["featured"] = "on"
+    if article.publish_at:
+        local = timezone.localtime(article.publish_at)
+        data["publish_at_0"], data["publish_at_1"] = local.strftime("%Y-%m-%d"), local.strftime("%H:%M:%S")
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}

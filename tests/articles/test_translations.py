@@ -7,7 +7,6 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
 
 from articles import publishing
 from articles.models import Article
@@ -15,12 +14,6 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 Status = Article.Status
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture
@@ -96,18 +89,7 @@ def editor_client(client):
     return client
 
 
-def admin_form(article, **overrides):
-    article.refresh_from_db()
-    data = {
-        "title": article.title, "slug": article.slug, "language": article.language,
-        "category": article.category_id, "author": article.author_id, "summary": article.summary,
-        "body": article.body, "tags": [t.pk for t in article.tags.all()],
-        "disclaimers": [d.pk for d in article.disclaimers.all()], "cover_credit": "", "workflow_reason": "",
-        "publish_at_0": "", "publish_at_1": "", "translation": article.translation_id or "",
-        "events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0", "events-MIN_NUM_FORMS": "0",
-        "events-MAX_NUM_FORMS": "0",
-    }
-    return {**data, **overrides}
+admin_form = factories.admin_article_form
 
 
 def test_an_editor_links_and_unlinks_a_translation_in_the_admin(editor_client, english, korean):
