@@ -296,14 +296,16 @@ def restore(article, *, by, reason):
 
 
 def publish_due(*, now=None):
-    """Publish every scheduled article whose time has come; safe to run every minute."""
+    """Publish every scheduled article whose time has come, dated its scheduled time (however late the
+    run); safe to run every minute, and from two processes at once."""
     now = now or timezone.now()
     published = 0
     for article_id in Article.objects.filter(status=Status.SCHEDULED, publish_at__lte=now).values_list("pk", flat=True):
-        try:
-            publish(Article(pk=article_id), reason="scheduled")
-        except IllegalTransition:
-            continue  # another run or an editor got there first
+        with transaction.atomic():
+            locked = _locked(Article(pk=article_id))
+            if locked.status != Status.SCHEDULED or locked.publish_at is None or locked.publish_at > now:
+                continue  # another run or an editor got there first, or the time was moved meanwhile
+            publish(locked, reason="scheduled", at=locked.publish_at)
         published += 1
     return published
 

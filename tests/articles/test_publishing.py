@@ -59,6 +59,16 @@ def test_scheduled_articles_publish_when_due(category, author):
     assert due.status == Status.PUBLISHED and later.status == Status.SCHEDULED
 
 
+def test_a_scheduled_story_is_dated_its_scheduled_time_however_late_the_run(category, author):
+    at = timezone.now() + timedelta(minutes=1)
+    story = publishing.schedule(factories.article(status=Status.DRAFT, category=category, author=author), at=at)
+
+    assert publishing.publish_due(now=at + timedelta(seconds=150)) == 1
+
+    story.refresh_from_db()
+    assert story.status == Status.PUBLISHED and story.published_at == at
+
+
 def test_publishing_generates_the_cover_after_commit(category, author, django_capture_on_commit_callbacks, settings):
     article = factories.article(status=Status.DRAFT, category=category, author=author)
 
