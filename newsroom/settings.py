@@ -7,6 +7,7 @@ Development: `DEBUG=1` (the Makefile sets it). Production: `DEBUG=0` and a
 import os
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -164,10 +165,50 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/bootstrap", xstatic_bootstrap.BASE_DIR)]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
-# Django serves media itself only in development; production uses the proxy or object storage.
-SERVE_MEDIA = DEBUG
+
+
+def media_storage(environ):
+    """Media in an S3 bucket: (the STORAGES entry, the origins its files are fetched from), or (None, [])
+    without MEDIA_S3_BUCKET. Public files (covers, avatars) come unsigned from the custom domain (a CDN) or
+    the bucket; private ones (contributors' photos) with a signed, expiring URL from the bucket (newsroom/storage.py).
+    """
+    bucket = environ.get("MEDIA_S3_BUCKET", "")
+    if not bucket:
+        return None, []
+    endpoint = environ.get("MEDIA_S3_ENDPOINT_URL", "")
+    region = environ.get("MEDIA_S3_REGION", "")
+    domain = environ.get("MEDIA_S3_CUSTOM_DOMAIN", "")
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": endpoint or None,
+        "region_name": region or None,
+        # Without keys, boto3 finds credentials itself (an instance role, ~/.aws).
+        "access_key": environ.get("MEDIA_S3_ACCESS_KEY_ID") or None,
+        "secret_key": environ.get("MEDIA_S3_SECRET_ACCESS_KEY") or None,
+        "custom_domain": domain or None,
+        # S3-compatible services (MinIO, Ceph, R2...) take the bucket in the path; AWS in the host name.
+        "addressing_style": "path" if endpoint else "virtual",
+        "signature_version": "s3v4",
+        "querystring_expire": int(environ.get("MEDIA_S3_SIGNED_URL_SECONDS", "3600")),
+        "public_acl": environ.get("MEDIA_S3_PUBLIC_ACL", "public-read"),
+    }
+    if endpoint:
+        parts = urlsplit(endpoint)
+        origins = [f"{parts.scheme}://{parts.netloc}"]
+    elif region and region != "us-east-1":
+        origins = [f"https://{bucket}.s3.{region}.amazonaws.com"]
+    else:
+        origins = [f"https://{bucket}.s3.amazonaws.com"]
+    if domain:
+        origins.append(f"https://{domain}")
+    return {"BACKEND": "newsroom.storage.MediaStorage", "OPTIONS": options}, origins
+
+
+_s3_media, MEDIA_ORIGINS = media_storage(os.environ)
+# Django serves media itself only in development, from MEDIA_ROOT; production uses the proxy or object storage.
+SERVE_MEDIA = DEBUG and _s3_media is None
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _s3_media or {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -214,7 +255,7 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:"],
+    "img-src": [CSP.SELF, "data:", *MEDIA_ORIGINS],  # covers and photos from object storage, when it is used
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
     "form-action": [CSP.SELF],

@@ -1,3 +1,5 @@
+from urllib.parse import urljoin
+
 from django import template
 from django.conf import settings
 from django.urls import reverse
@@ -46,9 +48,11 @@ def page_url(context, number):
     return "?" + query.urlencode()
 
 
-@register.simple_tag
-def cover_url(article, size="og"):
-    return cover_files.url(article, size, "jpeg")
+@register.simple_tag(takes_context=True)
+def cover_url(context, article, size="og"):
+    """The cover's absolute address (Open Graph): on object storage it is absolute already."""
+    url = cover_files.url(article, size, "jpeg")
+    return urljoin(f"{context['site_address']}/", url) if url else ""
 
 
 @register.filter
