@@ -98,6 +98,10 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------
+# A database that stops answering must not hold every request until gunicorn's timeout: connecting
+# gives up after DATABASE_CONNECT_TIMEOUT seconds, a statement after DATABASE_STATEMENT_TIMEOUT.
+DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+DATABASE_STATEMENT_TIMEOUT = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT", "30"))
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60, conn_health_checks=True
@@ -108,22 +112,36 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # schema costs about 2 ms, more than serving a cached page.
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers proceed while one writer writes; IMMEDIATE plus a busy
-        # timeout makes concurrent writers wait for the lock instead of failing.
+        # timeout makes concurrent writers wait for the lock instead of failing (SQLite's only timeout).
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+        "timeout": DATABASE_STATEMENT_TIMEOUT,
     }
     # A file, not memory, so that the browser tests' live server gets its own connection
     # (Django shares one in-memory connection across threads), as in production.
     # One file per test process, so parallel test runs never share one.
     DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"newsroom-test-{os.getpid()}.sqlite3")}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "connect_timeout": DATABASE_CONNECT_TIMEOUT,
+        "options": f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT * 1000}",
+    })
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------
-if os.environ.get("REDIS_URL"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}}
+REDIS_URL = os.environ.get("REDIS_URL", "")
+# Redis answers in well under a millisecond: past these a call gives up and the page renders uncached.
+REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", "0.5"))
+# After a failure, each process leaves Redis alone this long before trying again (newsroom/cache.py).
+REDIS_RETRY_SECONDS = float(os.environ.get("REDIS_RETRY_SECONDS", "5"))
+if REDIS_URL:
+    # Redis failing degrades the site (misses, no-ops, one log line) instead of breaking it.
+    CACHES = {"default": {"BACKEND": "newsroom.cache.RedisCache", "LOCATION": REDIS_URL, "OPTIONS": {
+        "socket_connect_timeout": REDIS_SOCKET_TIMEOUT, "socket_timeout": REDIS_SOCKET_TIMEOUT,
+    }}}
 else:
     # Whole pages and page fragments share it: room for a few thousand (the default 300 would churn).
+    # Rate-limit counters are not kept here (they live in the database: newsroom/ratelimit.py).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "newsroom",
                           "OPTIONS": {"MAX_ENTRIES": 3000}}}
 
@@ -302,7 +320,7 @@ MARKDOWN_MAX_DOCUMENT_WORK = 30_000_000
 # Revisions are compared word by word while a field's changed lines hold at most this many words and spaces (and the
 # field at most this many lines); beyond it the moderator sees the old and the new text whole.
 REVISION_DIFF_MAX_TOKENS = 2000
-# Rate limits: (count, seconds) per fixed window, counted in the cache (newsroom/ratelimit.py).
+# Rate limits: (count, seconds) per fixed window, counted in Redis or the database (newsroom/ratelimit.py).
 RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
 RATELIMIT_TRUSTED_PROXIES = int(os.environ.get("RATELIMIT_TRUSTED_PROXIES", "0"))
 SUBMISSION_RATE_LIMITS = {"account": (5, 60 * 60), "email": (5, 60 * 60), "ip": (10, 60 * 60)}

@@ -3,6 +3,8 @@ from django.test import RequestFactory
 
 from newsroom import ratelimit
 
+pytestmark = pytest.mark.django_db
+
 
 def test_hit_counts_within_a_window():
     assert [ratelimit.hit("k", 2, 60) for _ in range(3)] == [True, True, False]
@@ -35,7 +37,6 @@ def test_client_ip_trusts_forwarded_for_only_behind_configured_proxies(settings)
     assert ratelimit.client_ip(request) == "198.51.100.7"
 
 
-@pytest.mark.django_db
 def test_limit_decorator_answers_429_with_a_friendly_page():
     from django.contrib.auth.models import AnonymousUser
     from django.http import HttpResponse
