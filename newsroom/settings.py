@@ -292,8 +292,15 @@ IMAGE_UPLOAD_MAX_PIXELS = 40_000_000  # beyond this an image is refused before i
 IMAGE_MAX_SIDE = 2400  # larger images are scaled down when re-encoded
 
 # --- Submissions and moderation ---------------------------------------------
-# Absolute links in emails sent outside a request (moderation decisions); views pass the request's host instead.
-SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000")
+# Absolute links in emails sent outside a request (moderation decisions, db_worker); views pass the request's
+# host instead. Production defaults to HTTPS on the first plain host of ALLOWED_HOSTS (newsroom/checks.py
+# stops `migrate`, `db_worker` and gunicorn when it is neither set nor derivable, or names a host the site refuses).
+def _url_of_first_host(hosts):
+    plain = [host for host in hosts if host and not host.startswith(".") and "*" not in host]
+    return f"https://{plain[0]}" if plain else ""
+
+
+SITE_URL = os.environ.get("SITE_URL") or ("http://localhost:8000" if DEBUG else _url_of_first_host(ALLOWED_HOSTS))
 MODERATORS_GROUP = "Moderators"
 SUBMISSION_CLAIM_MINUTES = 30  # a moderator's claim on a submission lapses after this
 SUBMISSION_MAX_WAITING = 3  # submissions one contributor (or guest address) may have waiting for review
