@@ -11,7 +11,6 @@ from django.contrib.auth import get_user_model, login
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.contrib.auth.views import LoginView, PasswordResetView
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
@@ -104,11 +103,13 @@ def activate(request, uidb64, token):
 class LoginThrottle:
     """Failed log-ins counted per (username, IP), per username and per IP (settings.LOGIN_RATE_LIMITS).
 
-    Only failures count, so that many people logging in from one office address never lock each
-    other out; a success resets nothing, so that an attacker cannot clear the count for an address
-    by logging into an account of their own. The per-(username, IP) limit is the tight one: a
-    stranger guessing a password from elsewhere slows that account down only at the looser
-    per-username limit, and password reset always works.
+    Every attempt is counted before its password is checked, so parallel guesses cannot slip past a
+    limit between a check and a count; an attempt that turns out not to be a guess (the right
+    password) is then taken back, so that only failures count and many people logging in from one
+    office address never lock each other out. A success takes back only its own attempt: an attacker
+    cannot clear the count for an address by logging into an account of their own. The
+    per-(username, IP) limit is the tight one: a stranger guessing a password from elsewhere slows
+    that account down only at the looser per-username limit, and password reset always works.
     """
 
     scope = "login"
@@ -123,23 +124,9 @@ class LoginThrottle:
             ("ip", ip, *limits["ip"]),
         ]
 
-    def blocked(self):
-        """The RateLimited for the first spent limit, without counting anything; None if none is spent."""
-        if not getattr(settings, "RATELIMIT_ENABLED", True):
-            return None
-        for kind, value, limit, window in self.rules:
-            if not value:
-                continue
-            start, remaining = ratelimit._window(window)
-            if (cache.get(ratelimit._key(self.scope, kind, value, window, start)) or 0) >= limit:
-                return ratelimit.RateLimited(scope=self.scope, kind=kind, retry_after=remaining)
-        return None
-
-    def failed(self):
-        try:
-            ratelimit.enforce(self.scope, self.rules)
-        except ratelimit.RateLimited:
-            pass  # already at the limit: the next attempt is refused before the password is checked
+    def attempt(self):
+        """Count this attempt (ratelimit.Counted, to undo if it was no guess), or raise RateLimited."""
+        return ratelimit.enforce(self.scope, self.rules)
 
 
 def throttled_message(error):
@@ -154,7 +141,7 @@ def throttled_message(error):
 
 
 class ThrottledLoginMixin:
-    """For an AuthenticationForm: refuse while a limit is spent (the password is not even checked), count failures."""
+    """For an AuthenticationForm: count the attempt first; past a limit the password is not even checked."""
 
     throttled = None
 
@@ -164,16 +151,19 @@ class ThrottledLoginMixin:
         password = self.cleaned_data.get("password")
         if username is None or not password or self.request is None:
             return super().clean()
-        throttle = LoginThrottle(self.request, username)
-        self.throttled = throttle.blocked()
-        if self.throttled is not None:
-            raise ValidationError(throttled_message(self.throttled), code="throttled")
         try:
-            return super().clean()
+            attempt = LoginThrottle(self.request, username).attempt()
+        except ratelimit.RateLimited as error:
+            self.throttled = error
+            raise ValidationError(throttled_message(error), code="throttled") from None
+        try:
+            cleaned = super().clean()
         except ValidationError:
-            if self.user_cache is None:  # a wrong password or unknown name, not e.g. a non-staff user at /admin/
-                throttle.failed()
+            if self.user_cache is not None:  # the right password, refused for another reason (a non-staff user at /admin/)
+                attempt.undo()
             raise
+        attempt.undo()  # a success is not a failure
+        return cleaned
 
 
 class LoginForm(ThrottledLoginMixin, AuthenticationForm):

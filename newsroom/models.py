@@ -13,3 +13,19 @@ class ContentVersion(models.Model):
 
     class Meta:
         verbose_name = "content version"
+
+
+class RateCounter(models.Model):
+    """One rate-limit window's count (newsroom/ratelimit.py), when REDIS_URL is unset or Redis is down.
+
+    In the database rather than the page cache, so that no flood of cached pages can evict it and
+    every process counts on the same row. The key names the window, so a row is never reused: rows
+    whose window has ended are only deleted, now and then.
+    """
+
+    key = models.CharField(max_length=200, primary_key=True)
+    count = models.IntegerField()
+    expires = models.BigIntegerField(db_index=True)  # Unix time at which the window ends
+
+    class Meta:
+        verbose_name = "rate counter"

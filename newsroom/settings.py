@@ -99,6 +99,10 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------
+# A database that stops answering must not hold every request until gunicorn's timeout: connecting
+# gives up after DATABASE_CONNECT_TIMEOUT seconds, a statement after DATABASE_STATEMENT_TIMEOUT.
+DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+DATABASE_STATEMENT_TIMEOUT = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT", "30"))
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60, conn_health_checks=True
@@ -109,22 +113,36 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # schema costs about 2 ms, more than serving a cached page.
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers proceed while one writer writes; IMMEDIATE plus a busy
-        # timeout makes concurrent writers wait for the lock instead of failing.
+        # timeout makes concurrent writers wait for the lock instead of failing (SQLite's only timeout).
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+        "timeout": DATABASE_STATEMENT_TIMEOUT,
     }
     # A file, not memory, so that the browser tests' live server gets its own connection
     # (Django shares one in-memory connection across threads), as in production.
     # One file per test process, so parallel test runs never share one.
     DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"newsroom-test-{os.getpid()}.sqlite3")}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "connect_timeout": DATABASE_CONNECT_TIMEOUT,
+        "options": f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT * 1000}",
+    })
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------
-if os.environ.get("REDIS_URL"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}}
+REDIS_URL = os.environ.get("REDIS_URL", "")
+# Redis answers in well under a millisecond: past these a call gives up and the page renders uncached.
+REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", "0.5"))
+# After a failure, each process leaves Redis alone this long before trying again (newsroom/cache.py).
+REDIS_RETRY_SECONDS = float(os.environ.get("REDIS_RETRY_SECONDS", "5"))
+if REDIS_URL:
+    # Redis failing degrades the site (misses, no-ops, one log line) instead of breaking it.
+    CACHES = {"default": {"BACKEND": "newsroom.cache.RedisCache", "LOCATION": REDIS_URL, "OPTIONS": {
+        "socket_connect_timeout": REDIS_SOCKET_TIMEOUT, "socket_timeout": REDIS_SOCKET_TIMEOUT,
+    }}}
 else:
     # Whole pages and page fragments share it: room for a few thousand (the default 300 would churn).
+    # Rate-limit counters are not kept here (they live in the database: newsroom/ratelimit.py).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "newsroom",
                           "OPTIONS": {"MAX_ENTRIES": 3000}}}
 
@@ -315,8 +333,15 @@ IMAGE_UPLOAD_MAX_PIXELS = 40_000_000  # beyond this an image is refused before i
 IMAGE_MAX_SIDE = 2400  # larger images are scaled down when re-encoded
 
 # --- Submissions and moderation ---------------------------------------------
-# Absolute links in emails sent outside a request (moderation decisions); views pass the request's host instead.
-SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000")
+# Absolute links in emails sent outside a request (moderation decisions, db_worker); views pass the request's
+# host instead. Production defaults to HTTPS on the first plain host of ALLOWED_HOSTS (newsroom/checks.py
+# stops `migrate`, `db_worker` and gunicorn when it is neither set nor derivable, or names a host the site refuses).
+def _url_of_first_host(hosts):
+    plain = [host for host in hosts if host and not host.startswith(".") and "*" not in host]
+    return f"https://{plain[0]}" if plain else ""
+
+
+SITE_URL = os.environ.get("SITE_URL") or ("http://localhost:8000" if DEBUG else _url_of_first_host(ALLOWED_HOSTS))
 MODERATORS_GROUP = "Moderators"
 SUBMISSION_CLAIM_MINUTES = 30  # a moderator's claim on a submission lapses after this
 SUBMISSION_MAX_WAITING = 3  # submissions one contributor (or guest address) may have waiting for review
@@ -343,7 +368,7 @@ MARKDOWN_MAX_DOCUMENT_WORK = 30_000_000
 # Revisions are compared word by word while a field's changed lines hold at most this many words and spaces (and the
 # field at most this many lines); beyond it the moderator sees the old and the new text whole.
 REVISION_DIFF_MAX_TOKENS = 2000
-# Rate limits: (count, seconds) per fixed window, counted in the cache (newsroom/ratelimit.py).
+# Rate limits: (count, seconds) per fixed window, counted in Redis or the database (newsroom/ratelimit.py).
 RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
 RATELIMIT_TRUSTED_PROXIES = int(os.environ.get("RATELIMIT_TRUSTED_PROXIES", "0"))
 SUBMISSION_RATE_LIMITS = {"account": (5, 60 * 60), "email": (5, 60 * 60), "ip": (10, 60 * 60)}

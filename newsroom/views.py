@@ -1,18 +1,21 @@
 from django.conf import settings
-from django.db import connection
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.cache import cache_control
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 from django.views.static import serve
 
+from newsroom import health
+
 
 @require_safe
+@never_cache
 def healthz(request):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return HttpResponse("ok", content_type="text/plain")
+    """200 when the database and the cache answer, else 503; the body names each part's state (newsroom/health.py)."""
+    results = health.report()
+    healthy = all(state == "ok" for state in results.values())
+    return JsonResponse(results, status=200 if healthy else 503)
 
 
 @require_safe

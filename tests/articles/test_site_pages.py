@@ -104,7 +104,8 @@ def test_healthz(client, db):
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.content == b"ok"
+    assert response.json() == {"database": "ok", "cache": "ok"}
+    assert "no-cache" in response["Cache-Control"]
 
 
 def test_language_switch_links_to_the_same_page_in_korean(client, article):

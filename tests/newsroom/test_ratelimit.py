@@ -3,6 +3,8 @@ from django.test import RequestFactory
 
 from newsroom import ratelimit
 
+pytestmark = pytest.mark.django_db
+
 
 def test_hit_counts_within_a_window():
     assert [ratelimit.hit("k", 2, 60) for _ in range(3)] == [True, True, False]
@@ -35,7 +37,6 @@ def test_client_ip_trusts_forwarded_for_only_behind_configured_proxies(settings)
     assert ratelimit.client_ip(request) == "198.51.100.7"
 
 
-@pytest.mark.django_db
 def test_limit_decorator_answers_429_with_a_friendly_page():
     from django.contrib.auth.models import AnonymousUser
     from django.http import HttpResponse
@@ -53,3 +54,33 @@ def test_limit_decorator_answers_429_with_a_friendly_page():
     response = post()
     assert response.status_code == 429 and response["Retry-After"]
     assert "Please slow down" in response.content.decode()
+
+
+def test_counters_survive_the_page_cache_being_emptied():
+    """A flood of distinct cached pages evicts entries from the cache; the counters are not there."""
+    from django.core.cache import cache
+
+    assert [ratelimit.hit("guess", 2, 900) for _ in range(2)] == [True, True]
+    cache.clear()
+
+    assert not ratelimit.hit("guess", 2, 900)
+
+
+def test_an_attempt_taken_back_frees_its_place():
+    rules = [("username", "alice", 1, 900)]
+    ratelimit.enforce("login", rules).undo()
+
+    ratelimit.enforce("login", rules)
+    with pytest.raises(ratelimit.RateLimited):
+        ratelimit.enforce("login", rules)
+
+
+def test_counters_of_ended_windows_are_deleted():
+    from newsroom.models import RateCounter
+
+    ratelimit.hit("now", 5, 60)
+    RateCounter.objects.create(key="rl:raw:key:60:0:old", count=3, expires=60)
+
+    ratelimit.purge_expired()
+
+    assert list(RateCounter.objects.values_list("count", flat=True)) == [1]

@@ -1,0 +1,17 @@
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("newsroom", "0001_content_version")]
+
+    operations = [
+        migrations.CreateModel(
+            name="RateCounter",
+            fields=[
+                ("key", models.CharField(max_length=200, primary_key=True, serialize=False)),
+                ("count", models.IntegerField()),
+                ("expires", models.BigIntegerField(db_index=True)),
+            ],
+            options={"verbose_name": "rate counter"},
+        ),
+    ]
