@@ -1,7 +1,6 @@
 # Two entry points: `make run` (demo site on SQLite) and `make test` (the whole suite).
 VENV      ?= .venv
 PY        := $(VENV)/bin/python
-HOST      ?= 127.0.0.1
 PORT      ?= 8000
 DEV_ENV   := DEBUG=1
 export PIP_BUILD_CONSTRAINT := $(CURDIR)/.ci/build-constraints.txt
@@ -39,10 +38,13 @@ bench: venv
 	@command -v wrk >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	$(PY) bench/run.py --articles $(ARTICLES)
 
+# The demo runs the Procfile's processes, as production does: gunicorn, the worker and the scheduler. Tasks go
+# through the database (not run at once as in tests), so that a story scheduled in the demo goes live by itself.
 run: venv system-packages
 	$(DEV_ENV) $(PY) manage.py migrate --no-input
 	$(DEV_ENV) $(PY) manage.py seed_demo
-	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+	$(DEV_ENV) TASKS_BACKEND=django_tasks_db.DatabaseBackend PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
+		$(VENV)/bin/honcho start --port $(PORT)
 
 test: venv system-packages
 	$(PY) -m pytest -n auto
