@@ -23,10 +23,11 @@ venv: $(VENV)/.installed
 
 # Chromium drives the browser tests; the CJK font renders Hangul on covers and screenshots;
 # Dovecot is the real IMAP server the mail-intake tests talk to; Varnish (with its xkey vmod)
-# is the shared HTTP cache the tests in tests/newsroom/test_http_cache.py go through.
-APT_PACKAGES := chromium fonts-noto-cjk gettext dovecot-imapd openssl varnish varnish-modules
+# is the shared HTTP cache the tests in tests/newsroom/test_http_cache.py go through; Redis holds the
+# scheduler's lock in tests/newsroom/test_scheduler.py.
+APT_PACKAGES := chromium fonts-noto-cjk gettext dovecot-imapd openssl varnish varnish-modules redis-server
 system-packages:
-	@if [ -x /usr/bin/chromium ] && [ -x /usr/sbin/dovecot ] && [ -x /usr/sbin/varnishd ] && ls /usr/lib/*/varnish/vmods/libvmod_xkey.so >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then :; \
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/sbin/dovecot ] && [ -x /usr/sbin/varnishd ] && [ -x /usr/bin/redis-server ] && ls /usr/lib/*/varnish/vmods/libvmod_xkey.so >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then :; \
 	elif command -v apt-get >/dev/null; then \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \

@@ -1,7 +1,8 @@
 """The clock, against real processes: the Procfile's web, worker and scheduler on this test's database.
 
 A story scheduled ahead goes live by itself, dated its scheduled time; with two schedulers each job is enqueued
-once per period, and when the active one is killed the standby takes over.
+once per period, and when the active one is killed the standby takes over (the lease in the database, or
+crontask's lock in a real redis-server).
 """
 
 import collections
@@ -173,3 +174,46 @@ def test_two_schedulers_enqueue_each_job_once_per_period_and_the_standby_takes_o
             second.send_signal(signal.SIGTERM)
             assert second.wait(timeout=20) == 0
             assert holder_pid() is None
+
+
+def test_with_redis_the_schedulers_share_crontasks_lock(env, tmp_path):
+    import redis
+
+    port = free_port()
+    with open(tmp_path / "redis.log", "w") as redis_log, running(
+            f"redis-server --port {port} --bind 127.0.0.1 --save '' --appendonly no", env, redis_log):
+        client = redis.Redis(port=port)
+        assert _redis_answers(client)
+        env = {**env, "REDIS_URL": f"redis://127.0.0.1:{port}/0"}
+
+        def holder_pid():
+            holder = client.get("crontask-lock")
+            return int(holder.decode().split(":")[1]) if holder else None
+
+        command = procfile()["scheduler"].strip()
+        with (open(tmp_path / "first.log", "w") as first_log, open(tmp_path / "second.log", "w") as second_log,
+              running(command, env, first_log) as first):
+            assert wait_for(lambda: holder_pid() == first.pid, seconds=30), (tmp_path / "first.log").read_text()
+            with running(command, env, second_log) as second:
+                time.sleep(3)
+                assert holder_pid() == first.pid
+                assert not SchedulerLease.objects.exclude(holder="").exists()  # Redis holds the lease, not the database
+
+                os.kill(first.pid, signal.SIGKILL)
+                assert wait_for(lambda: holder_pid() == second.pid, seconds=20), (tmp_path / "second.log").read_text()
+
+                second.send_signal(signal.SIGTERM)
+                assert second.wait(timeout=20) == 0
+                assert holder_pid() is None
+
+
+def _redis_answers(client):
+    import redis
+
+    def ping():
+        try:
+            return client.ping()
+        except redis.ConnectionError:
+            return False
+
+    return wait_for(ping, seconds=10, every=0.1)
