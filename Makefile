@@ -1,7 +1,6 @@
 # Two entry points: `make run` (demo site on SQLite) and `make test` (the whole suite).
 VENV      ?= .venv
 PY        := $(VENV)/bin/python
-HOST      ?= 127.0.0.1
 PORT      ?= 8000
 DEV_ENV   := DEBUG=1
 export PIP_BUILD_CONSTRAINT := $(CURDIR)/.ci/build-constraints.txt
@@ -25,7 +24,7 @@ venv: $(VENV)/.installed
 # Chromium drives the browser tests; the CJK font renders Hangul on covers and screenshots;
 # Dovecot is the real IMAP server the mail-intake tests talk to; Varnish (with its xkey vmod)
 # is the shared HTTP cache the tests in tests/newsroom/test_http_cache.py go through; the tests in
-# tests/newsroom/test_shared_state.py start and kill their own redis-server.
+# tests/newsroom/test_shared_state.py and test_scheduler.py start (and kill) their own redis-server.
 APT_PACKAGES := chromium fonts-noto-cjk gettext dovecot-imapd openssl varnish varnish-modules redis-server
 system-packages:
 	@if [ -x /usr/bin/chromium ] && [ -x /usr/sbin/dovecot ] && [ -x /usr/sbin/varnishd ] && [ -x /usr/bin/redis-server ] && ls /usr/lib/*/varnish/vmods/libvmod_xkey.so >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then :; \
@@ -40,10 +39,13 @@ bench: venv
 	@command -v wrk >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	$(PY) bench/run.py --articles $(ARTICLES)
 
+# The demo runs the Procfile's processes, as production does: gunicorn, the worker and the scheduler. Tasks go
+# through the database (not run at once as in tests), so that a story scheduled in the demo goes live by itself.
 run: venv system-packages
 	$(DEV_ENV) $(PY) manage.py migrate --no-input
 	$(DEV_ENV) $(PY) manage.py seed_demo
-	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+	$(DEV_ENV) TASKS_BACKEND=django_tasks_db.DatabaseBackend PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
+		$(VENV)/bin/honcho start --port $(PORT)
 
 test: venv system-packages
 	$(PY) -m pytest -n auto

@@ -1,6 +1,6 @@
 from django.tasks import task
 
-from articles import cover_files
+from articles import cover_files, publishing
 from articles.models import Article, Category
 
 
@@ -31,3 +31,9 @@ def regenerate_category_covers(category_id: int) -> int:
             cover_files.delete_stale(article.pk, keep={article.cover_hash})
             done += 1
     return done
+
+
+@task
+def publish_scheduled() -> int:
+    """Publish the scheduled articles whose time has come, dated their scheduled time (`publish_scheduled`)."""
+    return publishing.publish_due()

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ContentVersion(models.Model):
@@ -29,3 +30,21 @@ class RateCounter(models.Model):
 
     class Meta:
         verbose_name = "rate counter"
+class SchedulerLease(models.Model):
+    """Who runs the clock: the one `manage.py scheduler` allowed to enqueue periodic jobs (newsroom/scheduler.py).
+
+    Without Redis this row is the lock: its holder renews `expires_at` every few seconds, on the database's own
+    clock, and a standby scheduler takes the row over once that time has passed (the holder died or hung).
+    """
+
+    name = models.CharField(max_length=50, unique=True)
+    holder = models.CharField(max_length=200, blank=True)
+    acquired_at = models.DateTimeField(null=True)
+    expires_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = _("scheduled job")
+        verbose_name_plural = _("scheduled jobs")
+
+    def __str__(self):
+        return self.holder or self.name

@@ -158,6 +158,15 @@ TASKS = {
     }
 }
 
+# --- The clock (newsroom/jobs.py, `manage.py scheduler`) ----------------------
+# One scheduler enqueues the periodic jobs; others wait. Its lease lasts this long and is renewed every third of
+# it, so a standby takes over within about this many seconds of the active scheduler's death.
+SCHEDULER_LEASE_SECONDS = int(os.environ.get("SCHEDULER_LEASE_SECONDS", "15"))
+# django-crontask: with Redis its own lock is the lease; without, a database row is (newsroom/scheduler.py).
+CRONTASK = {"REDIS_URL": os.environ.get("REDIS_URL") or None, "LOCK_TIMEOUT": SCHEDULER_LEASE_SECONDS}
+# Finished task results (the admin's history of emails, covers and jobs) are pruned daily after this many days.
+TASK_RESULTS_KEEP_DAYS = int(os.environ.get("TASK_RESULTS_KEEP_DAYS", "14"))
+
 # --- Authentication -------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
