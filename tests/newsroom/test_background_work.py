@@ -70,10 +70,12 @@ def workers(port, settings, tmp_path):
             **env,
         }
         environment.pop("DJANGO_SETTINGS_MODULE", None)
-        log = open(tmp_path / f"worker-{len(started)}.log", "w")
+        log_path = tmp_path / f"worker-{len(started)}.log"
+        log = open(log_path, "w")
         process = subprocess.Popen(
             [sys.executable, "manage.py", "worker", "--queue-name", queues, "--interval", "0.05", "--no-reload",
              "--no-startup-delay"], cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
+        process.log_path = log_path
         started.append((process, log))
         return process
 
@@ -177,7 +179,8 @@ def test_a_mail_server_that_never_answers_times_out_and_the_email_is_retried(por
         workers("mail", EMAIL_TIMEOUT="0.5", TASK_RETRY_BACKOFF_SECONDS="30")
         sign_up("reader@example.com")
 
-        wait_until(lambda: OutboundEmail.objects.exclude(last_error="").exists(), "the attempt gives up")
+        wait_until(lambda: DBTaskResult.objects.filter(status="READY").exclude(traceback="").exists(),
+                   "the attempt gives up and waits for its retry")
         email = OutboundEmail.objects.get()
         assert email.status == OutboundEmail.Status.PENDING and email.attempts == 1
         assert "timed out" in email.last_error
@@ -195,7 +198,7 @@ def test_sigterm_lets_the_current_email_finish_and_starts_no_other(smtp, workers
     worker = workers("mail")
     inbox.wait_paused()
     worker.send_signal(signal.SIGTERM)
-    time.sleep(0.3)  # the signal is handled while the worker waits on the mail server
+    wait_until(lambda: "shutting down gracefully" in worker.log_path.read_text(), "the worker heard the signal")
     inbox.release()
 
     assert worker.wait(timeout=30) == 0
