@@ -72,9 +72,12 @@ def enqueue_with_transaction(task, *args, **kwargs) -> None:
         transaction.on_commit(lambda: task.enqueue(*args, **kwargs))
 
 
-def worker_alive(worker_id: str) -> bool:
-    return bool(worker_id) and TaskWorker.objects.filter(
-        worker_id=worker_id, seen_at__gte=timezone.now() - lease()).exists()
+def worker_state(worker_id: str) -> str:
+    """"alive" (heartbeating), "stopped" (its heartbeat ran out) or "unknown" (no `worker`: db_worker, immediate)."""
+    seen_at = TaskWorker.objects.filter(worker_id=worker_id).values_list("seen_at", flat=True).first()
+    if seen_at is None:
+        return "unknown"
+    return "alive" if seen_at >= timezone.now() - lease() else "stopped"
 
 
 def heartbeat(worker_id: str, queues: str) -> None:

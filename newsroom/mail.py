@@ -12,11 +12,12 @@ pending while the worker will retry it (newsroom/background.py), else to failed,
 "send again" puts it back to pending once.
 
 A claim held by a worker that stopped heartbeating (killed mid-send) is taken over when its task is handed
-back. The one window left is between the mail server accepting the message and the database recording it
+back; one held by a process without a heartbeat (db_worker) only once it is a lease old. The one window left is between the mail server accepting the message and the database recording it
 sent (milliseconds: the connection's QUIT comes after): a worker killed exactly there sends the message
 again after the lease, with the same Message-ID, which receiving systems use to drop duplicates.
 """
 
+from contextlib import suppress
 from email.utils import make_msgid, parseaddr
 
 from django.conf import settings
@@ -78,14 +79,23 @@ def _move(pk, step, *, also=Q(), **fields) -> bool:
                                                                                          **fields))
 
 
+class ClaimedElsewhere(Exception):
+    """Being sent by a process we cannot see alive or dead: the delivery is retried once its claim is old."""
+
+
 def _claim(pk, holder) -> bool:
     now = timezone.now()
     fields = {"claimed_by": holder[:64], "claimed_at": now, "attempts": F("attempts") + 1}
     if _move(pk, "claim", **fields):
         return True
     email = OutboundEmail.objects.filter(pk=pk, status=Status.SENDING).only("claimed_by", "claimed_at").first()
-    if email is None or background.worker_alive(email.claimed_by) or email.claimed_at > now - background.lease():
-        return False  # sent, failed, or being sent by a live worker: nothing to do here
+    if email is None:
+        return False  # sent, failed, or back to pending with a retry of its own on the way
+    state = background.worker_state(email.claimed_by)
+    if state == "alive":
+        return False  # its worker is sending it; if that worker dies, its task is handed back and comes here
+    if state == "unknown" and email.claimed_at > now - background.lease():
+        raise ClaimedElsewhere(f"claimed by {email.claimed_by} at {email.claimed_at.isoformat()}")
     return _move(pk, "take_over", also=Q(claimed_by=email.claimed_by, claimed_at=email.claimed_at), **fields)
 
 
@@ -104,14 +114,16 @@ def deliver(context, outbound_id: int) -> str:
     try:
         connection.open()
         connection.send_messages([message])
-    except Exception as error:
+    except BaseException as error:  # a worker stopped by a second signal too: the claim must not stay behind
         step = "retry" if background.will_retry(context) else "give_up"
         _move(outbound_id, step, also=Q(claimed_by=holder[:64]), last_error=f"{type(error).__name__}: {error}"[:2000])
-        connection.close()
+        with suppress(Exception):
+            connection.close()
         raise
     # Recorded before the connection's QUIT, so a worker killed meanwhile does not send it again.
     _move(outbound_id, "sent", also=Q(claimed_by=holder[:64]), sent_at=timezone.now(), last_error="")
-    connection.close()
+    with suppress(Exception):  # the message was accepted: a QUIT that fails changes nothing
+        connection.close()
     return "sent"
 
 

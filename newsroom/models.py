@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ContentVersion(models.Model):
@@ -25,10 +26,10 @@ class OutboundEmail(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("pending")
-        SENDING = "sending", _("sending")
-        SENT = "sent", _("sent")
-        FAILED = "failed", _("failed")
+        PENDING = "pending", pgettext_lazy("outbound email", "pending")
+        SENDING = "sending", pgettext_lazy("outbound email", "sending")
+        SENT = "sent", pgettext_lazy("outbound email", "sent")
+        FAILED = "failed", pgettext_lazy("outbound email", "failed")
 
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
@@ -40,8 +41,8 @@ class OutboundEmail(models.Model):
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     # Who holds a claim: the worker's id, so that a claim by a worker that stopped heartbeating can be taken over.
-    claimed_by = models.CharField(_("claimed by"), max_length=64, blank=True)
-    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    claimed_by = models.CharField(_("sending worker"), max_length=64, blank=True)
+    claimed_at = models.DateTimeField(_("sending started at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 

@@ -20,7 +20,7 @@ from django_tasks_db.models import DBTaskResult
 
 from articles.models import Article, NewsletterSubscriber
 from newsroom import mail
-from newsroom.models import OutboundEmail
+from newsroom.models import OutboundEmail, TaskWorker
 from submissions.models import Status, Submission
 from tests import factories
 from tests.smtp_server import SmtpServer, free_port
@@ -184,4 +184,55 @@ def test_after_its_last_attempt_an_email_is_failed_in_the_admin_and_sent_again_o
 
     email.refresh_from_db()
     assert email.status == OutboundEmail.Status.SENT
+    assert [message["Message-ID"] for _, message in inbox.messages] == [email.message_id]
+
+
+def killed_while_sending(worker_id, *, heartbeat_age):
+    """An email claimed by a worker that was killed at once; its heartbeat is `heartbeat_age` old (None: none)."""
+    now = timezone.now()
+    if heartbeat_age is not None:
+        TaskWorker.objects.create(worker_id=worker_id, queues="mail", hostname="web-1", pid=4242,
+                                  started_at=now - heartbeat_age, seen_at=now - heartbeat_age)
+    email = mail.queue(to=["reader@example.com"], subject="Claimed", text="Claimed, never sent.")
+    OutboundEmail.objects.filter(pk=email.pk).update(status=OutboundEmail.Status.SENDING, claimed_by=worker_id,
+                                                     claimed_at=now, attempts=1)
+    return email
+
+
+def test_an_email_claimed_by_a_worker_whose_heartbeat_stopped_is_sent_by_the_next_delivery(smtp, settings):
+    settings.TASK_LEASE_SECONDS = 60
+    inbox = smtp.start()
+    email = killed_while_sending("gone", heartbeat_age=timedelta(minutes=5))  # its claim is recent, its worker dead
+
+    run_worker()
+
+    email.refresh_from_db()
+    assert email.status == OutboundEmail.Status.SENT and email.attempts == 2
+    assert [message["Message-ID"] for _, message in inbox.messages] == [email.message_id]
+
+
+def test_an_email_being_sent_by_a_live_worker_is_left_to_it(smtp):
+    inbox = smtp.start()
+    email = killed_while_sending("busy", heartbeat_age=timedelta(seconds=1))
+
+    run_worker()
+
+    assert inbox.messages == []
+    assert OutboundEmail.objects.get().status == OutboundEmail.Status.SENDING
+    assert DBTaskResult.objects.get().return_value == "not claimed"
+
+
+def test_an_email_claimed_by_a_process_without_a_heartbeat_is_retried_after_a_lease(smtp, settings):
+    settings.TASK_LEASE_SECONDS = 60
+    inbox = smtp.start()
+    email = killed_while_sending("db-worker", heartbeat_age=None)
+
+    run_worker()  # too early to tell whether that process is still sending it
+
+    assert inbox.messages == []
+    assert "ClaimedElsewhere" in DBTaskResult.objects.get().traceback
+    OutboundEmail.objects.filter(pk=email.pk).update(claimed_at=timezone.now() - timedelta(seconds=61))
+    backoff_passes()
+    run_worker()
+
     assert [message["Message-ID"] for _, message in inbox.messages] == [email.message_id]
