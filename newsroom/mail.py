@@ -12,9 +12,10 @@ pending while the worker will retry it (newsroom/background.py), else to failed,
 "send again" puts it back to pending once.
 
 A claim held by a worker that stopped heartbeating (killed mid-send) is taken over when its task is handed
-back; one held by a process without a heartbeat (db_worker) only once it is a lease old. The one window left is between the mail server accepting the message and the database recording it
-sent (milliseconds: the connection's QUIT comes after): a worker killed exactly there sends the message
-again after the lease, with the same Message-ID, which receiving systems use to drop duplicates.
+back; one held by a process without a heartbeat (db_worker) only once it is a lease old. The one window
+left is between the mail server accepting the message and the database recording it sent (milliseconds:
+the connection's QUIT comes after): a worker killed exactly there sends the message again after the
+lease, with the same Message-ID, which receiving systems use to drop duplicates.
 """
 
 from contextlib import suppress

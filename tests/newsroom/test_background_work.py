@@ -44,7 +44,8 @@ def smtp(port):
 @pytest.fixture(autouse=True)
 def queued_in_database(settings):
     """The production set-up in this process too: tasks are rows for the workers, not run at once."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail", "covers"]}}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend",
+                                  "QUEUES": ["default", "mail", "covers"]}}
     settings.RATELIMIT_ENABLED = False
 
 
@@ -144,8 +145,8 @@ def test_with_the_mail_server_down_queued_emails_arrive_once_it_is_back_without_
     workers("mail")
     sign_up("ana@example.com", "ben@example.com", "chloe@example.com")
 
-    wait_until(lambda: OutboundEmail.objects.filter(attempts__gte=1, status="pending").exclude(last_error="").count() == 3,
-               "every send failed once")
+    failed_once = OutboundEmail.objects.filter(attempts__gte=1, status="pending").exclude(last_error="")
+    wait_until(lambda: failed_once.count() == 3, "every send failed once")
     assert "ConnectionRefusedError" in OutboundEmail.objects.first().last_error
     inbox = smtp.start()  # the mail server is back; nobody runs anything
 

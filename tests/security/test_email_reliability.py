@@ -47,7 +47,8 @@ def production_mail(settings, port):
         "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "OPTIONS": {"host": "127.0.0.1", "port": port, "username": "", "password": "", "use_tls": False, "timeout": 5},
     }}
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail", "covers"]}}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend",
+                                  "QUEUES": ["default", "mail", "covers"]}}
     settings.TASK_RETRY_MAX_ATTEMPTS = 3
     settings.TASK_RETRY_BACKOFF_SECONDS = 60
     settings.RATELIMIT_ENABLED = False

@@ -9,6 +9,7 @@ import os
 import threading
 
 from django.conf import settings
+from django.core.management.base import CommandError
 from django.db import close_old_connections, connection
 from django.tasks import TaskResultStatus
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
@@ -66,7 +67,7 @@ class Command(db_worker.Command):
         queue_names = queue_name.split(",")
         excluded_queue_names = exclude_queues.split(",") if exclude_queues else []
         if excluded_queue_names and "*" not in queue_names:
-            raise db_worker.CommandError("--exclude-queues can only be used with --queue-name=*")
+            raise CommandError("--exclude-queues can only be used with --queue-name=*")
         worker = Worker(queue_names=queue_names, interval=interval, batch=batch, backend_name=backend_name,
                         startup_delay=startup_delay, max_tasks=max_tasks, worker_id=worker_id,
                         excluded_queue_names=excluded_queue_names)
