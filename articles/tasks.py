@@ -4,7 +4,7 @@ from articles import cover_files, publishing
 from articles.models import Article, Category
 
 
-@task
+@task(queue_name="covers")
 def generate_cover(article_id: int, force: bool = False) -> str:
     """Draw the article's cover if its content changed (or always, with force); then drop stale files."""
     article = Article.objects.select_related("category").filter(pk=article_id).first()
@@ -17,7 +17,7 @@ def generate_cover(article_id: int, force: bool = False) -> str:
     return cover_hash
 
 
-@task
+@task(queue_name="covers")
 def regenerate_category_covers(category_id: int) -> int:
     """A category's name or colour is part of its articles' covers: bring every generated one up to date."""
     category = Category.objects.filter(pk=category_id).first()

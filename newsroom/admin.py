@@ -1,18 +1,21 @@
-from django.contrib import admin
+"""The background work, as operators see it: the scheduled jobs, outbound emails, task workers, and tasks with
+their attempts."""
+
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_tasks_db.admin import DBTaskResultAdmin
+from django_tasks_db.models import DBTaskResult
 
-from newsroom import jobs, scheduler
-from newsroom.models import SchedulerLease
+from newsroom import jobs, mail, scheduler
+from newsroom.models import OutboundEmail, SchedulerLease, TaskWorker
 
 
-@admin.register(SchedulerLease)
-class ScheduledJobsAdmin(admin.ModelAdmin):
-    """A read-only page: each periodic job's schedule, last run and next run, and which scheduler runs them."""
-
-    def has_add_permission(self, request):
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -20,6 +23,11 @@ class ScheduledJobsAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(SchedulerLease)
+class ScheduledJobsAdmin(ReadOnlyAdmin):
+    """A read-only page: each periodic job's schedule, last run and next run, and which scheduler runs them."""
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
@@ -37,3 +45,64 @@ class ScheduledJobsAdmin(admin.ModelAdmin):
             "holder": scheduler.current_holder(),
         }
         return TemplateResponse(request, "admin/newsroom/scheduled_jobs.html", context)
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(ReadOnlyAdmin):
+    list_display = ["subject", "recipient_list", "status", "attempts", "short_error", "created_at", "sent_at"]
+    list_filter = ["status"]
+    search_fields = ["subject", "message_id"]
+    date_hierarchy = "created_at"
+    fields = ["status", "recipients", "subject", "message_id", "headers", "attempts", "last_error", "claimed_by",
+              "claimed_at", "created_at", "sent_at", "text", "html"]
+    readonly_fields = fields
+    actions = ["send_again"]
+
+    @admin.display(description=_("recipients"))
+    def recipient_list(self, email):
+        return ", ".join(email.recipients)
+
+    @admin.display(description=_("last error"))
+    def short_error(self, email):
+        return email.last_error[:120]
+
+    def has_send_again_permission(self, request):
+        return request.user.has_perm("newsroom.change_outboundemail")
+
+    @admin.action(description=_("Send the failed emails again"), permissions=["send_again"])
+    def send_again(self, request, queryset):
+        # Each is moved failed → pending by a conditional UPDATE: a second click, or a second admin, finds
+        # it pending already and queues nothing; an email that was sent is never picked.
+        count = sum(mail.send_again(email) for email in queryset.filter(status=OutboundEmail.Status.FAILED))
+        skipped = queryset.count() - count
+        if count:
+            self.message_user(request, ngettext("%(count)d email queued to be sent again.",
+                                                "%(count)d emails queued to be sent again.", count) % {"count": count},
+                              messages.SUCCESS)
+        if skipped:
+            self.message_user(request, ngettext("%(count)d email was not failed, so it was left as it is.",
+                                                "%(count)d emails were not failed, so they were left as they are.",
+                                                skipped) % {"count": skipped}, messages.WARNING)
+
+
+@admin.register(TaskWorker)
+class TaskWorkerAdmin(ReadOnlyAdmin):
+    list_display = ["hostname", "pid", "queues", "started_at", "seen_at"]
+
+
+admin.site.unregister(DBTaskResult)
+
+
+@admin.register(DBTaskResult)
+class TaskResultAdmin(DBTaskResultAdmin):
+    """django-tasks-db's list, plus how many attempts each task had and its last error (newsroom/background.py)."""
+
+    list_display = [*DBTaskResultAdmin.list_display, "attempts", "error"]
+
+    @admin.display(description=_("attempts"))
+    def attempts(self, result):
+        return len(result.worker_ids)
+
+    @admin.display(description=_("last error"))
+    def error(self, result):
+        return result.exception_class_path.rpartition(".")[2]

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ContentVersion(models.Model):
@@ -48,3 +49,59 @@ class SchedulerLease(models.Model):
 
     def __str__(self):
         return self.holder or self.name
+class OutboundEmail(models.Model):
+    """One email to send, recorded in the transaction of the change it reports (newsroom/mail.py).
+
+    The record, not the task, says whether the email went out: a delivery claims it (pending → sending)
+    before talking to the mail server and marks it sent after, so a retried, recovered or duplicated task
+    never sends it twice. Its Message-ID is fixed when it is recorded and kept on every attempt.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", pgettext_lazy("outbound email", "pending")
+        SENDING = "sending", pgettext_lazy("outbound email", "sending")
+        SENT = "sent", pgettext_lazy("outbound email", "sent")
+        FAILED = "failed", pgettext_lazy("outbound email", "failed")
+
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
+    recipients = models.JSONField(_("recipients"))
+    subject = models.CharField(_("subject"), max_length=998)
+    text = models.TextField(_("text"))
+    html = models.TextField(_("HTML"), blank=True)
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    # Who holds a claim: the worker's id, so that a claim by a worker that stopped heartbeating can be taken over.
+    claimed_by = models.CharField(_("sending worker"), max_length=64, blank=True)
+    claimed_at = models.DateTimeField(_("sending started at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbound email")
+        verbose_name_plural = _("outbound emails")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self):
+        return f"{self.subject} → {', '.join(self.recipients)}"
+
+
+class TaskWorker(models.Model):
+    """A running `manage.py worker` process: its heartbeat is its lease on the tasks it runs (newsroom/background.py)."""
+
+    worker_id = models.CharField(_("worker id"), max_length=64, unique=True)
+    queues = models.CharField(_("queues"), max_length=200)
+    hostname = models.CharField(_("host"), max_length=255)
+    pid = models.PositiveIntegerField(_("process id"))
+    started_at = models.DateTimeField(_("started at"))
+    seen_at = models.DateTimeField(_("last heartbeat"), db_index=True)
+
+    class Meta:
+        verbose_name = _("task worker")
+        verbose_name_plural = _("task workers")
+        ordering = ["-seen_at"]
+
+    def __str__(self):
+        return f"{self.hostname}:{self.pid} ({self.queues})"

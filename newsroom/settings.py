@@ -149,14 +149,20 @@ else:
 # --- Background tasks -----------------------------------------------------
 TASKS = {
     "default": {
-        # Development and tests run tasks at once; production queues them for `db_worker`.
+        # Development and tests run tasks at once; production queues them for `manage.py worker`.
         "BACKEND": os.environ.get(
             "TASKS_BACKEND",
             "django.tasks.backends.immediate.ImmediateBackend" if DEBUG else "django_tasks_db.DatabaseBackend",
         ),
-        "QUEUES": ["default"],
+        # Separate queues so that separate workers serve them: a hanging mail server holds back no cover.
+        "QUEUES": ["default", "mail", "covers"],
     }
 }
+# `manage.py worker` (newsroom/background.py): a failed task runs again after BACKOFF x 2^(attempt - 1) seconds,
+# up to MAX_ATTEMPTS attempts in all; a RUNNING task whose worker has not heartbeated for LEASE seconds is handed back.
+TASK_RETRY_MAX_ATTEMPTS = int(os.environ.get("TASK_RETRY_MAX_ATTEMPTS", "8"))
+TASK_RETRY_BACKOFF_SECONDS = float(os.environ.get("TASK_RETRY_BACKOFF_SECONDS", "30"))
+TASK_LEASE_SECONDS = float(os.environ.get("TASK_LEASE_SECONDS", "60"))
 
 # --- The clock (newsroom/jobs.py, `manage.py scheduler`) ----------------------
 # One scheduler enqueues the periodic jobs; others wait. Its lease lasts this long and is renewed every third of
@@ -261,7 +267,8 @@ if _email_backend.endswith("smtp.EmailBackend"):
         "username": os.environ.get("EMAIL_HOST_USER", ""),
         "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
         "use_tls": env_bool("EMAIL_USE_TLS", False),
-        "timeout": 20,
+        # Seconds each network operation may wait: a mail server that stops answering fails the attempt (retried).
+        "timeout": float(os.environ.get("EMAIL_TIMEOUT", "10")),
     }
 elif _email_backend.endswith("filebased.EmailBackend"):
     _email_options = {"file_path": os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "sent-mail"))}

@@ -81,7 +81,7 @@ def story_published(sender=None, *, article_id, **kwargs) -> None:
 
 # --- Copyright takedowns ------------------------------------------------------------
 # Every email about a case is rendered in the case's language (the contributor's, for authors),
-# recorded as an outgoing TakedownMessage with a timeline event, and sent after commit. Replies
+# recorded as an outgoing TakedownMessage with a timeline event, and queued in the outbox with it. Replies
 # come back to the copyright mailbox (Reply-To); submissions/mail_intake.py decides which may act on the case.
 
 
@@ -119,8 +119,6 @@ def _takedown_mail(case, event, *, to, language, context, by=None, auto=False, t
     """Render, record on the case, and send after commit. None when nothing was sent (own address)."""
     from email.utils import make_msgid
 
-    from django.db import transaction
-
     from submissions.models import TakedownEvent
 
     to = (to or "").strip()
@@ -151,9 +149,7 @@ def _takedown_mail(case, event, *, to, language, context, by=None, auto=False, t
         case=case, kind=TakedownEvent.Kind.EMAIL_OUT, actor=by if getattr(by, "pk", None) else None,
         from_status=case.status, to_status=case.status, message=record,
     )
-    transaction.on_commit(
-        lambda: mail.deliver.enqueue(to=[to], subject=subject, text=text, html=html, headers=headers)
-    )
+    mail.queue(to=[to], subject=subject, text=text, html=html, headers=headers)
     return record
 
 

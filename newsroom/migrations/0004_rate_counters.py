@@ -2,7 +2,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("newsroom", "0001_content_version")]
+    dependencies = [("newsroom", "0003_outbound_email")]
 
     operations = [
         migrations.CreateModel(
