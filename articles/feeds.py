@@ -4,7 +4,9 @@ from django.utils.feedgenerator import Rss201rev2Feed
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from articles import cache_tags
 from articles.models import Article
+from newsroom import public_cache
 
 FEED_SIZE = 30
 
@@ -20,10 +22,13 @@ class LatestArticlesFeed(Feed):
         return reverse("articles:home")
 
     def items(self):
-        return (
+        items = list(
             Article.objects.published().filter(language=get_language())
             .select_related("category", "author__profile").latest()[:FEED_SIZE]
         )
+        # Each item names its section: the feed changes with the sections too.
+        public_cache.tag(cache_tags.FEED, cache_tags.SECTIONS, *cache_tags.cards(items))
+        return items
 
     def item_title(self, item):
         return item.title

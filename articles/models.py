@@ -2,11 +2,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.db.models.functions import Now
+from django.db.models.signals import m2m_changed
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from articles import search, text
+from articles import cache_tags, search, text
 from newsroom import public_cache
 
 
@@ -16,18 +17,23 @@ class Language(models.TextChoices):
 
 
 class PublicContent(models.Model):
-    """A model shown on public pages: saving or deleting one makes cached pages stale."""
+    """A model shown on public pages: saving or deleting one makes the cached pages that show it stale."""
 
     class Meta:
         abstract = True
 
+    def changed_tags(self):
+        """The cache tags of what a change of this row touches (articles/cache_tags.py)."""
+        raise NotImplementedError
+
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        public_cache.invalidate()
+        public_cache.invalidate(self.changed_tags())
 
     def delete(self, *args, **kwargs):
+        tags = self.changed_tags()
         result = super().delete(*args, **kwargs)
-        public_cache.invalidate()
+        public_cache.invalidate(tags)
         return result
 
 
@@ -70,6 +76,10 @@ class Category(LocalizedNameMixin, PublicContent):
     def get_absolute_url(self):
         return reverse("articles:category", kwargs={"slug": self.slug})
 
+    def changed_tags(self):
+        # The menu on every page, the section's page and its stories (their kicker), the sitemap.
+        return {cache_tags.SECTIONS, cache_tags.section(self.pk), cache_tags.SITEMAP, public_cache.NOT_FOUND_TAG}
+
 
 class Tag(PublicContent):
     name = models.CharField(_("name"), max_length=60, unique=True)
@@ -85,6 +95,9 @@ class Tag(PublicContent):
 
     def get_absolute_url(self):
         return reverse("articles:tag", kwargs={"slug": self.slug})
+
+    def changed_tags(self):
+        return {cache_tags.tag(self.pk), public_cache.NOT_FOUND_TAG}
 
 
 def avatar_upload_to(profile, filename):
@@ -107,11 +120,20 @@ class AuthorProfile(PublicContent):
     def get_absolute_url(self):
         return reverse("articles:author", kwargs={"username": self.user.username})
 
+    def changed_tags(self):
+        return {cache_tags.author(self.user_id), public_cache.NOT_FOUND_TAG}
+
 
 class ArticleQuerySet(models.QuerySet):
     def update(self, **kwargs):
+        """For columns that leave a story in the listings it is in (covers, translation links, featured):
+        the pages showing these stories and the site's lists are made stale. A move between listings
+        (status, section, author, language, date) goes through save(), which knows where it was listed."""
+        if cache_tags.LISTING_FIELDS & kwargs.keys():
+            raise ValueError(f"Save the article to change {sorted(cache_tags.LISTING_FIELDS & kwargs.keys())}.")
+        ids = list(self.values_list("pk", flat=True))
         rows = super().update(**kwargs)
-        public_cache.invalidate()
+        public_cache.invalidate({*map(cache_tags.article, ids), *cache_tags.ARTICLE_LISTS})
         return rows
 
     @staticmethod
@@ -229,6 +251,19 @@ class Article(PublicContent):
         with translation.override(self.language):
             return self.get_absolute_url()
 
+    # What places a story in listings: a save that changes one of them makes those listings stale.
+    LISTED_BY = ("status", "published_at", "category_id", "author_id", "language")
+
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        article = super().from_db(db, field_names, values, **kwargs)
+        article._listed_as = article._listing()
+        return article
+
+    def _listing(self):
+        # The loaded values only: a column left out of the query (for_cards) is not read for this.
+        return tuple(self.__dict__.get(name) for name in self.LISTED_BY)
+
     def save(self, *args, **kwargs):
         # Derived fields are computed when content is written, never per request.
         self.body_html = text.render_markdown(self.body)
@@ -236,7 +271,20 @@ class Article(PublicContent):
         self.search_text = search.index_tokens(self.title, self.summary, self.body)
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "body_html", "reading_minutes", "search_text"}
+        self._adding = self._state.adding
         super().save(*args, **kwargs)
+        self._listed_as = self._listing()
+
+    def delete(self, *args, **kwargs):
+        self._listed_as = None  # it leaves every listing
+        return super().delete(*args, **kwargs)
+
+    def changed_tags(self):
+        before = getattr(self, "_listed_as", None)
+        moved = before != self._listing()
+        # A new story has no tags yet: they are added after it (and _tags_changed names them).
+        tag_ids = list(self.tags.values_list("pk", flat=True)) if moved and not getattr(self, "_adding", False) else ()
+        return cache_tags.article_changed(self, moved=moved, before=before and (before[2], before[3]), tag_ids=tag_ids)
 
     @property
     def is_public(self):
@@ -318,6 +366,9 @@ class Disclaimer(PublicContent):
         self.html_ko = text.render_markdown(self.text_ko)
         super().save(*args, **kwargs)
 
+    def changed_tags(self):
+        return {cache_tags.DISCLAIMERS}
+
     def html_for(self, language):
         """Sanitized HTML in `language`, placeholders still to be filled (see articles_tags.disclaimer)."""
         return self.html_ko if language == Language.KO and self.html_ko else self.html_en
@@ -355,6 +406,10 @@ class Page(PublicContent):
     def get_absolute_url(self):
         with translation.override(self.language):
             return reverse("articles:page", kwargs={"slug": self.slug})
+
+    def changed_tags(self):
+        # By slug: the English page also answers for a language that has none of its own.
+        return {cache_tags.page(self.slug), cache_tags.SITEMAP, public_cache.NOT_FOUND_TAG}
 
 
 class NewsletterSubscriber(models.Model):
@@ -394,3 +449,19 @@ class SubscriberEvent(models.Model):
 
     def __str__(self):
         return f"{self.subscriber_id}: {self.from_status or '-'} → {self.to_status}"
+
+
+def _tags_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """A story's tags changed (the admin sets them after saving the story): its page, and the listings
+    of the tags it joined or left."""
+    if action not in ("post_add", "post_remove", "pre_clear"):
+        return
+    if reverse:  # tag.articles.add(…): `instance` is the tag
+        ids = pk_set if pk_set is not None else instance.articles.values_list("pk", flat=True)
+        public_cache.invalidate({cache_tags.tag(instance.pk), *map(cache_tags.article, ids)})
+    else:
+        ids = pk_set if pk_set is not None else instance.tags.values_list("pk", flat=True)
+        public_cache.invalidate({cache_tags.article(instance.pk), *map(cache_tags.tag, ids)})
+
+
+m2m_changed.connect(_tags_changed, sender=Article.tags.through, dispatch_uid="articles.models._tags_changed")

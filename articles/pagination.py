@@ -3,11 +3,11 @@
 Sorting the whole archive by "is it in my language?" would defeat the date
 index, so a listing is treated as two date-ordered runs, the reader's language
 then the others, each read straight from the (language, status, date) index.
-Counts are cached per content version (newsroom/public_cache.py), so paging
-does not count the archive on every request.
+Counts are cached until the listing's cache tag is invalidated (newsroom/public_cache.py),
+so paging does not count the archive on every request.
 
 Deep pages start from a bookmark: every ANCHOR_EVERY entries of a run, the
-(published_at, id) found there is kept per content version, and a page seeks to
+(published_at, id) found there is kept the same way, and a page seeks to
 the nearest bookmark before it, so page 5,000 skips at most ANCHOR_EVERY index
 entries instead of 60,000.
 """
@@ -22,26 +22,28 @@ ORDER = ("-published_at", "-id")
 ANCHOR_EVERY = 1200  # 100 pages of 12
 
 
-def _cached(kind, queryset, extra, compute):
-    """`compute()`, kept per content version for this exact query (and `extra`), whatever the fragment
-    cache's setting: paging must not count or skip through the archive on every request."""
+def _cached(kind, queryset, extra, tags, compute):
+    """`compute()`, kept for this exact query (and `extra`) until one of the listing's cache `tags` is
+    invalidated, whatever the fragment cache's setting: paging must not count or skip through the
+    archive on every request."""
     sql, params = queryset.values("pk").query.sql_with_params()
-    return public_cache.versioned(None, f"listing-{kind}", [sql, params, extra], compute, seconds=600)
+    return public_cache.versioned(None, f"listing-{kind}", [sql, params, extra], compute, seconds=600, tags=tags)
 
 
 class LanguageRuns:
     """A sliceable, countable view of `queryset` with `language` first (what Paginator needs)."""
 
-    def __init__(self, queryset, language, cards):
+    def __init__(self, queryset, language, cards, tags):
         self.queryset = queryset.order_by()
         self.language = language
         # The ids are already known to be listed; loading them by primary key alone keeps
         # the query planner on the primary key.
         self.cards = cards
+        self.tags = tags  # what the listing's membership changes with (articles/cache_tags.py)
 
     @cached_property
     def _counts(self):
-        return _cached("count", self.queryset, self.language, lambda: self.queryset.aggregate(
+        return _cached("count", self.queryset, self.language, self.tags, lambda: self.queryset.aggregate(
             total=Count("pk"), own=Count("pk", filter=Q(language=self.language))
         ))
 
@@ -64,13 +66,12 @@ class LanguageRuns:
         by_id = {item.pk: item for item in self.cards.filter(pk__in=ids)}
         return [by_id[pk] for pk in ids if pk in by_id]
 
-    @staticmethod
-    def _ids(run, start, stop):
+    def _ids(self, run, start, stop):
         # Skip rows in the index alone, then load just the page: a deep OFFSET never joins what it skips.
         ordered = run.order_by(*ORDER)
         at = start - start % ANCHOR_EVERY
         if at:
-            published_at, pk = _cached("anchor", run, at, lambda: ordered.values_list("published_at", "pk")[at])
+            published_at, pk = _cached("anchor", run, at, self.tags, lambda: ordered.values_list("published_at", "pk")[at])
             # The bookmark's bound goes first: given two upper bounds on published_at, SQLite scans the
             # index from the first one written (here it would be the listing's published_at <= now()).
             bound = run.model._default_manager.filter(published_at__lte=published_at)
@@ -79,5 +80,5 @@ class LanguageRuns:
         return list(ordered.values_list("pk", flat=True)[start:stop])
 
 
-def paginate(queryset, *, language, page, per_page, cards):
-    return Paginator(LanguageRuns(queryset, language, cards), per_page).get_page(page)
+def paginate(queryset, *, language, page, per_page, cards, tags):
+    return Paginator(LanguageRuns(queryset, language, cards, tags), per_page).get_page(page)

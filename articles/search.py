@@ -19,6 +19,7 @@ import re
 
 from django.db import connection
 
+from articles import cache_tags
 from newsroom import public_cache
 
 HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
@@ -128,8 +129,8 @@ class RankedResults:
 def search(cards, query):
     """Public articles matching `query`, best match first; `cards` (a queryset) loads the page shown.
 
-    The ranking is kept under the content version like a fragment (newsroom/public_cache.py): when a
-    story spreads, its readers search for the same words, and any change to the articles shows at once.
+    The ranking is kept like a fragment until the `search` cache tag is invalidated (any change of a
+    story: newsroom/public_cache.py): when a story spreads, its readers search for the same words.
     """
     terms = query_terms(query)
     if not terms:
@@ -142,6 +143,7 @@ def _public_matches(terms):
     """(ids of the public matches, best first; whether more matched than were ranked)."""
     from articles.models import Article
 
+    public_cache.tag(cache_tags.SEARCH)
     table = Article._meta.db_table
     candidates = _ranked_candidate_ids(table, terms, prefix=False)
     if len(candidates) < CANDIDATES:

@@ -2,7 +2,9 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 from django.utils import translation
 
+from articles import cache_tags
 from articles.models import Article, Category, Page
+from newsroom import public_cache
 
 
 class PublicArticleRows:
@@ -32,6 +34,7 @@ class ArticleSitemap(Sitemap):
     limit = 1000
 
     def items(self):
+        public_cache.tag(cache_tags.SITEMAP)
         return PublicArticleRows()
 
     def location(self, item):
@@ -55,6 +58,7 @@ class CategorySitemap(Sitemap):
     x_default = True
 
     def items(self):
+        public_cache.tag(cache_tags.SITEMAP)  # a section's save invalidates it too
         return Category.objects.all()
 
 
@@ -62,6 +66,7 @@ class PageSitemap(Sitemap):
     changefreq = "monthly"
 
     def items(self):
+        public_cache.tag(cache_tags.SITEMAP)  # a page's save invalidates it too
         return Page.objects.all()
 
     def lastmod(self, item):

@@ -2,13 +2,16 @@
 
 Each part is read from the database only when a template asks for it, so a page whose
 story fragment comes from the cache ({% fragment %}) costs one query for the article.
-Previews render the very same parts.
+Previews render the very same parts. Each part names its cache tags whenever it is shown
+(newsroom/public_cache.py), so every fragment that shows it is made stale by a change of it.
 """
 
 from django.db.models import Count, Q
 from django.utils.functional import cached_property
 
+from articles import cache_tags
 from articles.models import Article, Disclaimer
+from newsroom import public_cache
 
 RELATED_COUNT = 4
 # Only the newest candidates sharing a tag are ranked, so the cost stays flat as tags grow.
@@ -19,28 +22,49 @@ class Story:
     def __init__(self, article):
         self.article = article
 
-    @cached_property
+    @property
+    def cache_tags(self):
+        """What the article's own row shows (for `{% fragment … tagged story.cache_tags %}`)."""
+        return cache_tags.story(self.article)
+
+    @property
     def tags(self):
+        public_cache.tag(*(cache_tags.tag(tag.pk) for tag in self._tags))
+        return self._tags
+
+    @cached_property
+    def _tags(self):
         return list(self.article.tags.all())
 
     @cached_property
     def _disclaimers(self):
         return list(self.article.disclaimers.order_by("position", "id"))
 
-    @cached_property
+    @property
     def cover_note(self):
         """The cover-art note is the caption of generated art; an uploaded cover gets its own caption."""
         if self.article.cover_source != Article.CoverSource.GENERATED:
             return None
+        public_cache.tag(cache_tags.DISCLAIMERS)
         return next((d for d in self._disclaimers if d.kind == Disclaimer.Kind.COVER_ART), None)
 
-    @cached_property
+    @property
     def disclaimers(self):
+        public_cache.tag(cache_tags.DISCLAIMERS)
         return [d for d in self._disclaimers if d.kind != Disclaimer.Kind.COVER_ART]
 
-    @cached_property
+    @property
     def related(self):
-        """Same tags first (most shared, then newest), then the same category; never itself, never unpublished."""
+        related, tags = self._related
+        public_cache.tag(*tags)
+        return related
+
+    @cached_property
+    def _related(self):
+        """Same tags first (most shared, then newest), then the same category; never itself, never unpublished.
+
+        With its cache tags: the stories shown, and the lists a new story would enter it from (the tags;
+        the section too when the same-tag stories did not fill it)."""
         article = self.article
         tag_ids = [tag.pk for tag in self.tags]
         others = Article.objects.published().exclude(pk=article.pk)
@@ -53,9 +77,11 @@ class Story:
             .annotate(shared_tags=Count("tags", filter=Q(tags__in=tag_ids), distinct=True))
             .order_by("-shared_tags", "-published_at", "-id")[:RELATED_COUNT]
         ) if candidates else []
+        tags = {*map(cache_tags.tag, tag_ids)}
         if len(related) < RELATED_COUNT:
+            tags.add(cache_tags.section(article.category_id))
             related += list(
                 others.for_cards().filter(category_id=article.category_id)
                 .exclude(pk__in=[a.pk for a in related]).latest()[: RELATED_COUNT - len(related)]
             )
-        return related
+        return related, tags | cache_tags.cards(related)

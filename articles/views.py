@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
-from articles import newsletter, pagination, publishing, search as search_index
+from articles import cache_tags, newsletter, pagination, publishing, search as search_index
 from articles.forms import NewsletterForm, SearchForm
 from articles.models import Article, AuthorProfile, Category, Language, Page, SlugRedirect, Tag
 from articles.story import Story
@@ -26,11 +26,16 @@ def _paginate(request, queryset):
     return paginator.get_page(request.GET.get("page"))
 
 
-def _paginate_language_first(request, queryset):
+def _paginate_language_first(request, queryset, tag):
     return pagination.paginate(
         queryset, language=get_language(), page=request.GET.get("page"), per_page=settings.ARTICLES_PER_PAGE,
-        cards=Article.objects.for_cards(),
+        cards=Article.objects.for_cards(), tags=[tag],
     )
+
+
+def _shows(*tags, cards=()):
+    """The page shows what these tags name, and these stories as cards (see articles/cache_tags.py)."""
+    public_cache.tag(*tags, *cache_tags.cards(cards))
 
 
 def _public_cards():
@@ -41,16 +46,25 @@ def _public_cards():
 def home(request):
     featured = list(_public_cards().filter(featured=True).reader_language_first()[:FEATURED_COUNT])
     latest = _public_cards().exclude(pk__in=[a.pk for a in featured])
+    page_obj = _paginate_language_first(request, latest, cache_tags.FRONT)
+    _shows(cache_tags.FRONT, cards=[*featured, *page_obj])
     return render(request, "articles/home.html", {
         "lead": featured[0] if featured else None,
         "featured": featured[1:],
-        "page_obj": _paginate_language_first(request, latest),
+        "page_obj": page_obj,
         "newsletter_form": NewsletterForm(),
     })
 
 
 def _story_queryset():
     return Article.objects.select_related("category", "author__profile", "translation")
+
+
+def _story_row(slug):
+    article = _story_queryset().filter(slug=slug).first()
+    if article is not None:
+        public_cache.tag(*cache_tags.story(article))
+    return article
 
 
 def _story_context(request, article):
@@ -68,10 +82,8 @@ def _story_context(request, article):
 
 @require_safe
 def article_detail(request, slug):
-    # The row is cached under the content version like the story's fragments: any change shows at once.
-    article = public_cache.versioned(
-        request, "article-row", [slug], lambda: _story_queryset().filter(slug=slug).first()
-    )
+    # The row is cached like the story's fragments, until a change of what it shows (cache_tags.story).
+    article = public_cache.versioned(request, "article-row", [slug], lambda: _story_row(slug))
     if article is None:
         # A published article keeps its old addresses when its slug changes.
         moved = SlugRedirect.objects.select_related("article").filter(old_slug=slug).first()
@@ -144,23 +156,27 @@ def _invalid_preview(request, *, expired):
 def category(request, slug):
     category = get_object_or_404(Category, slug=slug)
     articles = _public_cards().filter(category=category)
-    return render(request, "articles/category_list.html", {
-        "category": category, "page_obj": _paginate_language_first(request, articles),
-    })
+    page_obj = _paginate_language_first(request, articles, cache_tags.section(category.pk))
+    _shows(cache_tags.section(category.pk), cards=page_obj)
+    return render(request, "articles/category_list.html", {"category": category, "page_obj": page_obj})
 
 
 @require_safe
 def tag(request, slug):
     tag = get_object_or_404(Tag, slug=slug)
     articles = _public_cards().filter(tags=tag)
-    return render(request, "articles/tag_list.html", {"tag": tag, "page_obj": _paginate_language_first(request, articles)})
+    page_obj = _paginate_language_first(request, articles, cache_tags.tag(tag.pk))
+    _shows(cache_tags.tag(tag.pk), cards=page_obj)
+    return render(request, "articles/tag_list.html", {"tag": tag, "page_obj": page_obj})
 
 
 @require_safe
 def author(request, username):
     profile = get_object_or_404(AuthorProfile.objects.select_related("user"), user__username=username)
     articles = _public_cards().filter(author=profile.user).latest()
-    return render(request, "articles/author_list.html", {"profile": profile, "page_obj": _paginate(request, articles)})
+    page_obj = _paginate(request, articles)
+    _shows(cache_tags.author(profile.user_id), cards=page_obj)
+    return render(request, "articles/author_list.html", {"profile": profile, "page_obj": page_obj})
 
 
 @require_safe
@@ -170,6 +186,7 @@ def search(request):
     page_obj = None
     if query:
         page_obj = _paginate(request, search_index.search(Article.objects.for_cards(), query))
+        _shows(cache_tags.SEARCH, cards=page_obj)
     return render(request, "articles/search.html", {"form": form, "query": query, "page_obj": page_obj})
 
 
@@ -179,6 +196,7 @@ def page(request, slug):
         raise Http404(_("No such page."))
     pages = {p.language: p for p in Page.objects.filter(slug=slug)}
     page = pages.get(get_language()) or pages.get(Language.EN)
+    public_cache.tag(cache_tags.page(slug))
     if page is None:
         raise Http404(_("No such page."))
     return render(request, "articles/page_detail.html", {"page": page})

@@ -8,9 +8,11 @@ says `private`, so no shared cache ever stores a signed-in page, a form or an an
 Browsers get max-age=0: they ask again every time, and only the shared cache, which is purged on every
 change, answers from its copy.
 
-Purging is shaped like Wagtail's frontend cache: backends with `purge(tags)`. `public_cache.invalidate()`
-calls `purge_on_commit()`, so every change that makes in-process pages stale also purges the shared
-cache. For now every change purges the site-wide tag, the same granularity as the in-process version.
+Purging is shaped like Wagtail's frontend cache: backends with `purge(tags)`. `public_cache.invalidate(tags)`
+calls `purge_on_commit(tags)`, so every change purges from the shared cache the very tags that make the
+site's own cached pages stale: a story's edit reaches the pages that show it, not every page. The tags a
+page carries are those public_cache collected while it was built (`response.cache_tags`), plus `newsroom`
+for a purge of everything.
 """
 
 import logging
@@ -24,7 +26,7 @@ from newsroom import public_cache
 
 logger = logging.getLogger(__name__)
 
-SITE_TAG = "newsroom"
+SITE_TAG = public_cache.SITE_TAG
 
 
 # --- What a shared cache may store --------------------------------------------------------------
@@ -48,8 +50,8 @@ def _public(request, response):
 
 
 def tags(response):
-    """The site-wide tag, and any a view added as `response.cache_tags` (e.g. "article-12")."""
-    return " ".join([SITE_TAG, *getattr(response, "cache_tags", ())])
+    """The site-wide tag and those of what the page shows (`response.cache_tags`, e.g. "article-12")."""
+    return " ".join([SITE_TAG, *sorted(set(getattr(response, "cache_tags", ())) - {SITE_TAG})])
 
 
 def _drop_accept_language_from_vary(response):

@@ -3,18 +3,22 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 
-class ContentVersion(models.Model):
-    """The public pages' content version (see newsroom/public_cache.py): one row.
+class CacheTagVersion(models.Model):
+    """The version of one cache tag ("article-12", "front", …): see newsroom/public_cache.py.
 
-    It lives in the database, not in the cache, because the default cache is local memory, one per
+    Versions live in the database, not in the cache, because the default cache is local memory, one per
     process: a change made in one gunicorn worker, in `db_worker` (scheduled publishing) or in a
     management command must make every process's cached pages stale at once, whatever the cache.
+    A tag without a row has version 0. Versions only ever grow, past every value used before, even
+    after a backup of an older database is restored (public_cache.bump()).
     """
 
-    value = models.BigIntegerField()
+    tag = models.CharField(max_length=200, primary_key=True)
+    # Indexed: every request reads the greatest version (public_cache.Build.start).
+    version = models.BigIntegerField(db_index=True)
 
     class Meta:
-        verbose_name = "content version"
+        verbose_name = "cache tag version"
 
 
 class RateCounter(models.Model):
@@ -31,6 +35,8 @@ class RateCounter(models.Model):
 
     class Meta:
         verbose_name = "rate counter"
+
+
 class SchedulerLease(models.Model):
     """Who runs the clock: the one `manage.py scheduler` allowed to enqueue periodic jobs (newsroom/scheduler.py).
 

@@ -324,7 +324,7 @@ PUBLIC_CACHE_VIEWS = {
     "articles:search", "articles:feed", "articles:page", ":sitemap", ":sitemap_section",
 }
 # Everyone, signed in or not, gets the story, card and page-frame fragments from the cache
-# ({% fragment %} in newsroom/templatetags/fragments.py), under the same content version.
+# ({% fragment %} in newsroom/templatetags/fragments.py), under the versions of the cache tags they show (newsroom/public_cache.py).
 FRAGMENT_CACHE_SECONDS = int(os.environ.get("FRAGMENT_CACHE_SECONDS", "600"))
 # How long a shared HTTP cache (Varnish, a CDN) may keep those anonymous pages (s-maxage); 0: none may.
 HTTP_CACHE_SECONDS = int(os.environ.get("HTTP_CACHE_SECONDS", "600"))

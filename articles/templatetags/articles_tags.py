@@ -65,3 +65,15 @@ def headline(title):
     """A headline that never breaks next to "·": Chromium breaks Korean text there even under
     word-break: keep-all (site.css), so a word joiner (U+2060, invisible) holds it to its neighbours."""
     return str(title).replace("·", "\u2060·\u2060")
+
+
+@register.filter
+def card_key(article):
+    """Everything a listing card shows (all loaded by Article.objects.for_cards()): the card fragment's
+    key, so a card is never stale and needs no cache tag of its own (newsroom/public_cache.py)."""
+    category = article.category
+    return (
+        article.pk, article.slug, article.title, article.summary, article.language, article.published_at,
+        article.reading_minutes, article.cover_hash, article.cover_source,
+        category.slug, category.name, category.name_ko, article.author_name,
+    )

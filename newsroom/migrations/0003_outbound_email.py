@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('newsroom', '0001_content_version'),
+        ('newsroom', '0002_cache_tag_versions'),
     ]
 
     operations = [

@@ -218,20 +218,28 @@ def test_the_header_date_changes_at_midnight(client):
     assert shown_date(tomorrow) != shown_date(today)
 
 
-def test_a_request_keeps_the_content_version_it_started_with(rf):
-    """A change committed while a view reads its data must not be stored under the change's new version."""
-    started = public_cache.version()
+def test_what_a_request_built_before_a_change_committed_is_not_kept(rf):
+    """A change committed while a view reads its data: what it built from the older data is not stored."""
+    def story_view(text, *, change_meanwhile):
+        def view(request):
+            def compute():
+                public_cache.tag("article-1")
+                return text
+            value = public_cache.versioned(request, "story", [1], compute)
+            if change_meanwhile:
+                public_cache.bump(["article-1"])  # the change commits while this request is under way
+            return HttpResponse(value)
+        return view
 
-    def view(request):
-        public_cache._bump()  # a change commits while this request is under way
-        return HttpResponse(public_cache.fragment_key(request, "story", [1]))
+    def serve(view):
+        request = rf.get("/")
+        request.user = AnonymousUser()
+        return public_cache.PublicPageCacheMiddleware(view)(request).content.decode()
 
-    request = rf.get("/")
-    request.user = AnonymousUser()
-    response = public_cache.PublicPageCacheMiddleware(view)(request)
-
-    assert response.content.decode().startswith(f"fragment:{started}:")
-    assert public_cache.version() != started
+    serve(story_view("old headline", change_meanwhile=True))
+    assert serve(story_view("new headline", change_meanwhile=False)) == "new headline"
+    # Built with nothing changing meanwhile, it is kept until the next change.
+    assert serve(story_view("newer headline", change_meanwhile=False)) == "new headline"
 
 
 @pytest.mark.parametrize("tag", [

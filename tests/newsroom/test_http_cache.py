@@ -166,3 +166,30 @@ def test_signed_in_and_anonymous_readers_never_get_each_others_page(varnish):
     assert not _from_cache(mine) and "hyejin" in mine_body and "Budget passes" in mine_body
     again, again_body = varnish.get(url)
     assert _from_cache(again) and "hyejin" not in again_body
+
+
+def test_a_change_purges_only_the_pages_that_show_the_story(varnish, settings):
+    # The site's own caches too: what Varnish fetches again after a purge must be fresh there as well.
+    settings.PUBLIC_CACHE_SECONDS = settings.FRAGMENT_CACHE_SECONDS = 600
+    harbour, culture, sport = (factories.category(name=name) for name in ("Harbour", "Culture", "Sport"))
+    story = factories.article(title="Ferry strike ends", category=harbour, author=factories.user(), tags=["ferries"])
+    related = factories.article(title="Ferry fares rise", category=culture, author=factories.user(), tags=["ferries"])
+    unrelated = factories.article(title="Gallery reopens", category=sport, author=factories.user(), tags=["art"])
+    pages = ["/", harbour.get_absolute_url(), story.get_absolute_url(), related.get_absolute_url(),
+             unrelated.get_absolute_url()]
+    for url in pages:
+        varnish.get(url)
+    assert all(_from_cache(varnish.get(url)[0]) for url in pages)
+
+    story.title = "Ferry strike is over"
+    publishing.update_content(story)
+
+    for url in ("/", harbour.get_absolute_url(), related.get_absolute_url()):  # front, its section, "You may also like"
+        varnish.eventually(url, lambda response, body: "Ferry strike is over" in body)
+    unrelated_page, body = varnish.get(unrelated.get_absolute_url())
+    assert _from_cache(unrelated_page) and "Gallery reopens" in body
+
+    publishing.disable(story, by=None, reason="Court order")
+    varnish.eventually(story.get_absolute_url(), lambda response, body: response.status == 451)
+    varnish.eventually(related.get_absolute_url(), lambda response, body: "Ferry strike" not in body)
+    assert _from_cache(varnish.get(unrelated.get_absolute_url())[0])

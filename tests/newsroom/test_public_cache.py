@@ -25,7 +25,7 @@ def get(client, url):
     return response, response.content.decode()
 
 
-def test_second_anonymous_request_is_a_cache_hit_that_only_reads_the_content_version(
+def test_second_anonymous_request_is_a_cache_hit_that_only_reads_its_tag_versions(
     client, article, django_assert_num_queries
 ):
     url = article.get_absolute_url()
@@ -33,7 +33,7 @@ def test_second_anonymous_request_is_a_cache_hit_that_only_reads_the_content_ver
 
     with django_assert_num_queries(1) as queries:
         assert client.get(url)["X-Cache"] == "hit"
-    assert "newsroom_contentversion" in queries.captured_queries[0]["sql"]
+    assert "newsroom_cachetagversion" in queries.captured_queries[0]["sql"]
 
 
 def test_a_new_release_does_not_serve_the_previous_releases_pages(client, article, monkeypatch):
