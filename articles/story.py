@@ -5,7 +5,8 @@ story fragment comes from the cache ({% fragment %}) costs one query for the art
 Previews render the very same parts.
 """
 
-from django.db.models import Count, Q
+from collections import Counter
+
 from django.utils.functional import cached_property
 
 from articles.models import Article, Disclaimer
@@ -44,15 +45,21 @@ class Story:
         article = self.article
         tag_ids = [tag.pk for tag in self.tags]
         others = Article.objects.published().exclude(pk=article.pk)
-        candidates = list(
-            others.filter(tags__in=tag_ids).order_by("-published_at", "-id").values_list("pk", flat=True)[:RELATED_CANDIDATES]
-        ) if tag_ids else []
-        # The candidates are public already: load them by primary key alone (see articles/pagination.py).
-        related = list(
-            Article.objects.for_cards().filter(pk__in=candidates)
-            .annotate(shared_tags=Count("tags", filter=Q(tags__in=tag_ids), distinct=True))
-            .order_by("-shared_tags", "-published_at", "-id")[:RELATED_COUNT]
-        ) if candidates else []
+        related = []
+        if tag_ids:
+            # One row per (article, shared tag), newest first: an article's rows are adjacent, so the rows
+            # after the first RELATED_CANDIDATES hold the rest of the last candidates' shared tags.
+            rows = list(
+                others.filter(tags__in=tag_ids).order_by("-published_at", "-id")
+                .values_list("pk", flat=True)[: RELATED_CANDIDATES + len(tag_ids) - 1]
+            )
+            shared = Counter(rows)
+            candidates = list(dict.fromkeys(rows[:RELATED_CANDIDATES]))  # newest first
+            # Most shared tags first; sorted() keeps the newest first among equals.
+            best = sorted(candidates, key=lambda pk: -shared[pk])[:RELATED_COUNT]
+            # Public already: loaded by primary key alone (see articles/pagination.py).
+            by_id = {card.pk: card for card in Article.objects.for_cards().filter(pk__in=best)}
+            related = [by_id[pk] for pk in best if pk in by_id]
         if len(related) < RELATED_COUNT:
             related += list(
                 others.for_cards().filter(category_id=article.category_id)

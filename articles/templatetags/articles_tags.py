@@ -40,8 +40,9 @@ def cover(article, sizes="(min-width: 992px) 800px, 100vw", eager=False, size="c
 
 @register.simple_tag(takes_context=True)
 def page_url(context, number):
-    """The current URL with ?page= replaced, other parameters (e.g. q) kept."""
-    query = context["request"].GET.copy()
+    """The current URL with ?page= replaced, other parameters (e.g. q) kept. Inside a cached fragment,
+    which sees no request, the address's parameters are the fragment's keyed `params`."""
+    query = (context["params"] if "params" in context else context["request"].GET).copy()
     query["page"] = number
     return "?" + query.urlencode()
 
