@@ -35,7 +35,7 @@ system-packages:
 
 # Load benchmark (see docs/PERFORMANCE.md): ARTICLES=100000 by default.
 ARTICLES ?= 100000
-bench: venv
+bench: venv system-packages
 	@command -v wrk >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	$(PY) bench/run.py --articles $(ARTICLES)
 

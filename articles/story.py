@@ -6,7 +6,8 @@ Previews render the very same parts. Each part names its cache tags whenever it 
 (newsroom/public_cache.py), so every fragment that shows it is made stale by a change of it.
 """
 
-from django.db.models import Count, Q
+from collections import Counter
+
 from django.utils.functional import cached_property
 
 from articles import cache_tags
@@ -68,15 +69,21 @@ class Story:
         article = self.article
         tag_ids = [tag.pk for tag in self.tags]
         others = Article.objects.published().exclude(pk=article.pk)
-        candidates = list(
-            others.filter(tags__in=tag_ids).order_by("-published_at", "-id").values_list("pk", flat=True)[:RELATED_CANDIDATES]
-        ) if tag_ids else []
-        # The candidates are public already: load them by primary key alone (see articles/pagination.py).
-        related = list(
-            Article.objects.for_cards().filter(pk__in=candidates)
-            .annotate(shared_tags=Count("tags", filter=Q(tags__in=tag_ids), distinct=True))
-            .order_by("-shared_tags", "-published_at", "-id")[:RELATED_COUNT]
-        ) if candidates else []
+        related = []
+        if tag_ids:
+            # One row per (article, shared tag), newest first: an article's rows are adjacent, so the rows
+            # after the first RELATED_CANDIDATES hold the rest of the last candidates' shared tags.
+            rows = list(
+                others.filter(tags__in=tag_ids).order_by("-published_at", "-id")
+                .values_list("pk", flat=True)[: RELATED_CANDIDATES + len(tag_ids) - 1]
+            )
+            shared = Counter(rows)
+            candidates = list(dict.fromkeys(rows[:RELATED_CANDIDATES]))  # newest first
+            # Most shared tags first; sorted() keeps the newest first among equals.
+            best = sorted(candidates, key=lambda pk: -shared[pk])[:RELATED_COUNT]
+            # Public already: loaded by primary key alone (see articles/pagination.py).
+            by_id = {card.pk: card for card in Article.objects.for_cards().filter(pk__in=best)}
+            related = [by_id[pk] for pk in best if pk in by_id]
         tags = {*map(cache_tags.tag, tag_ids)}
         if len(related) < RELATED_COUNT:
             tags.add(cache_tags.section(article.category_id))

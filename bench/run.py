@@ -3,13 +3,18 @@
 
     .venv/bin/python bench/run.py --articles 100000 [--database-url postgres://…] [--duration 5] [--rounds 3] [--connections 32]
 
-Each page is measured side by side with /healthz (the framework's floor), in rounds: each
+Each page is measured side by side with /healthz on gunicorn (the framework's floor), in rounds: each
 measurement of a page sits between two of /healthz and its ratio is to their mean, because this
 VM's speed drifts by up to 20% within a run; the median round is reported with the range.
-Three times: with the anonymous page cache (what anonymous readers get), with fragments only
-(page cache off: what signed-in readers get) and with nothing cached (the cold path, e.g. the
-first reader after a change). Each page's p50 is also given as a ratio to the front page's
-(page 1 of the listing). Results are printed as a table and written to bench/results.json.
+Four modes:
+- page cache: production settings, what anonymous readers get; a signed-in reader (a bench writer's
+  session cookie) bypasses the page cache and gets fragments, warm after the unrecorded warm-up;
+- fragments: page cache off, fragment cache on;
+- no cache: both off, the cold path (e.g. the first reader of a page after a change);
+- varnish: deploy/varnish/default.vcl in front of gunicorn (page cache on), the front page and the
+  article through Varnish while /healthz is measured on gunicorn.
+Each page's p50 is also given as a ratio to the front page's (page 1 of the listing), and the
+issue's targets are checked at the end. Results are printed and written to bench/results.json.
 """
 
 import argparse
@@ -64,9 +69,10 @@ def manage(env, *command):
     subprocess.run([PYTHON, "manage.py", *command], cwd=ROOT, env=env, check=True)
 
 
-def wrk(url, args, duration=None):
+def wrk(url, args, duration=None, cookie=None):
+    headers = ["-H", f"Cookie: {cookie}"] if cookie else []
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{args.connections}", f"-d{duration or args.duration}s", "--latency", url],
+        ["wrk", "-t2", f"-c{args.connections}", f"-d{duration or args.duration}s", "--latency", *headers, url],
         capture_output=True, text=True, check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
@@ -97,24 +103,50 @@ def serve(env, port):
     raise SystemExit("gunicorn did not start; see bench/work/gunicorn.log")
 
 
-def measure_mode(port, pages, args):
-    """Each page is measured `args.rounds` times, each time between two /healthz runs, and its ratio
-    is to their mean: this VM's speed drifts by up to 20% within a run, faster than a page is
-    measured. The median round is reported, with the range of the rounds' ratios."""
-    def measure(path):
-        url = f"http://127.0.0.1:{port}{path}"
-        status = urllib.request.urlopen(url, timeout=30).status
-        return {"path": path, "status": status, **wrk(url, args)}
+def varnish(backend_port):
+    """varnishd with the project's VCL, its backend the bench's gunicorn (as tests/newsroom/test_http_cache.py)."""
+    varnishd = shutil.which("varnishd") or shutil.which("varnishd", path="/usr/sbin:/usr/local/sbin")
+    if not varnishd:
+        raise SystemExit("varnishd is missing: sudo apt-get install varnish varnish-modules (make bench installs them)")
+    vcl = (ROOT / "deploy" / "varnish" / "default.vcl").read_text()
+    config = WORK / "varnish.vcl"
+    config.write_text(vcl.replace('.port = "8000"', f'.port = "{backend_port}"'))
+    port = free_port()
+    # No jail (-j none): as root, varnishd would switch to a user that cannot read the work folder.
+    process = subprocess.Popen(
+        [varnishd, "-F", "-j", "none", "-a", f"127.0.0.1:{port}", "-n", str(WORK / "varnish"), "-f", str(config),
+         "-s", "malloc,64m"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return process, port
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("varnishd did not start")
 
-    floors = [measure("/healthz")]
+
+def measure_mode(floor_url, pages, args):
+    """Each page ({name: (url, cookie)}) is measured `args.rounds` times, each time between two /healthz
+    runs, and its ratio is to their mean: this VM's speed drifts by up to 20% within a run, faster than a
+    page is measured. The median round is reported, with the range of the rounds' ratios."""
+    def measure(url, cookie=None):
+        request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+        response = urllib.request.urlopen(request, timeout=30)
+        return {"url": url, "status": response.status, "x_cache": response.headers.get("X-Cache"),
+                "from_varnish": len(response.headers.get("X-Varnish", "").split()) == 2, **wrk(url, args, cookie=cookie)}
+
+    floors = [measure(floor_url)]
     run = {}
-    for name, path in pages.items():
+    for name, (url, cookie) in pages.items():
         # Unrecorded: both workers compile the templates and fill their own (local memory) caches.
-        wrk(f"http://127.0.0.1:{port}{path}", args, duration=1)
+        wrk(url, args, duration=1, cookie=cookie)
         rounds = []
         for _ in range(args.rounds):
-            page = measure(path)
-            floors.append(measure("/healthz"))
+            page = measure(url, cookie)
+            floors.append(measure(floor_url))
             page["ratio_to_healthz"] = round(page["rps"] / ((floors[-2]["rps"] + floors[-1]["rps"]) / 2), 2)
             rounds.append(page)
         rounds.sort(key=lambda page: page["ratio_to_healthz"])
@@ -129,6 +161,15 @@ def measure_mode(port, pages, args):
     for measured in run.values():
         measured["p50_to_page_one"] = round(milliseconds(measured["p50"]) / page_one, 2)
     return run
+
+
+# The issue's targets (issue 14): (mode, page, least ratio to /healthz).
+TARGETS = [
+    ("varnish", "front page", 10), ("varnish", "article", 10),
+    ("page cache", "front page", 0.8), ("page cache", "article", 0.8),
+    ("no cache", "article", 0.1),
+    ("page cache", "front page (signed in)", 0.3),
+]
 
 
 def main():
@@ -149,11 +190,18 @@ def main():
     manage(env, "collectstatic", "--no-input", "-v0")
     subprocess.run([PYTHON, str(ROOT / "bench" / "seed.py"), str(args.articles)], cwd=ROOT, env=env, check=True)
 
+    session = subprocess.run([PYTHON, str(ROOT / "bench" / "seed.py"), "--session"], cwd=ROOT, env=env, check=True,
+                             capture_output=True, text=True).stdout.strip()
+    # A browser that has seen a form page also holds a CSRF cookie: without one, every page with the
+    # signed-in reader's logout form would set it again.
+    signed_in = f"{session}; csrftoken={'b' * 32}"
+
     # The front page's "Latest" list pages through every article (12 a page).
     deep_page = max(2, min(5000, args.articles // 12 - 1))
-    pages = {
+    article = f"/articles/bench-{args.articles // 2}/"
+    paths = {
         "front page": "/",
-        "article": f"/articles/bench-{args.articles // 2}/",
+        "article": article,
         "listing page 2": "/?page=2",
         f"listing page {deep_page}": f"/?page={deep_page}",
         "search": "/search/?q=harbour+library",
@@ -161,25 +209,45 @@ def main():
     results = {"machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cores, {platform.python_version()}",
                "articles": args.articles, "database": env["DATABASE_URL"].split(":")[0],
                "connections": args.connections, "duration_s": args.duration, "rounds": args.rounds, "runs": {}}
-    modes = (("page cache", 600, 600), ("fragments", 0, 600), ("no cache", 0, 0))
+    modes = (("page cache", 600, 600), ("fragments", 0, 600), ("no cache", 0, 0), ("varnish", 600, 600))
     for label, page_seconds, fragment_seconds in modes:
         port = free_port()
         server = serve(environment(args, page_seconds, fragment_seconds), port)
+        proxy = None
         try:
-            results["runs"][label] = measure_mode(port, pages, args)
+            gunicorn = f"http://127.0.0.1:{port}"
+            if label == "varnish":
+                proxy, proxy_port = varnish(port)
+                front = f"http://127.0.0.1:{proxy_port}"
+                pages = {"front page": (f"{front}/", None), "article": (f"{front}{article}", None)}
+            else:
+                pages = {name: (f"{gunicorn}{path}", None) for name, path in paths.items()}
+                if label != "no cache":
+                    pages["front page (signed in)"] = (f"{gunicorn}/", signed_in)
+                    pages["article (signed in)"] = (f"{gunicorn}{article}", signed_in)
+            results["runs"][label] = measure_mode(f"{gunicorn}/healthz", pages, args)
+            if label == "varnish" and not all(m.get("from_varnish") for m in list(results["runs"][label].values())[1:]):
+                print("warning: a page through Varnish was not served from its cache", file=sys.stderr)
         finally:
-            server.terminate()
-            server.wait()
+            for process in filter(None, (proxy, server)):
+                process.terminate()
+                process.wait()
 
     print(f"\n{results['machine']} · {args.articles} articles · {results['database']} · "
           f"{args.connections} connections · {args.rounds} rounds of {args.duration}s per page")
     for label, run in results["runs"].items():
-        print(f"\n{label:>10} | {'page':<20} {'req/s':>7} {'× healthz':>9} {'(range)':>11} {'p50':>9} {'p99':>9}"
+        print(f"\n{label:>10} | {'page':<24} {'req/s':>7} {'× healthz':>9} {'(range)':>11} {'p50':>9} {'p99':>9}"
               f" {'p50 × page 1':>12}")
         for name, m in run.items():
             low, high = m["ratio_range"]
-            print(f"{'':>10} | {name:<20} {m['rps']:>7.0f} {m['ratio_to_healthz']:>9.2f} {f'({low:.2f}–{high:.2f})':>11}"
+            print(f"{'':>10} | {name:<24} {m['rps']:>7.0f} {m['ratio_to_healthz']:>9.2f} {f'({low:.2f}–{high:.2f})':>11}"
                   f" {m['p50']:>9} {m['p99']:>9} {m['p50_to_page_one']:>12.2f}")
+    print("\nTargets (median round, range of rounds):")
+    for label, name, least in TARGETS:
+        m = results["runs"][label][name]
+        low, high = m["ratio_range"]
+        verdict = "met" if m["ratio_to_healthz"] >= least else "NOT met"
+        print(f"  {label:>10} · {name:<24} ≥ {least:<4} × healthz: {m['ratio_to_healthz']:.2f} ({low:.2f}–{high:.2f}) {verdict}")
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2))
 
 

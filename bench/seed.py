@@ -1,5 +1,10 @@
-"""Bulk-load N published articles for the benchmark (bench/run.py calls this)."""
+"""Bulk-load N published articles for the benchmark (bench/run.py calls this).
 
+    seed.py N              N published articles (kept if already there)
+    seed.py --session      prints the session cookie of a signed-in bench reader
+"""
+
+import hashlib
 import os
 import random
 import sys
@@ -58,6 +63,8 @@ def seed(count, batch=2000):
                 search_text=search.index_tokens(title, summary, BODIES[language]),
                 author=users[n % len(users)], category=categories[n % len(categories)],
                 status=Article.Status.PUBLISHED, published_at=now - timedelta(minutes=n), featured=n < 4,
+                # Pages name every cover's files (seven addresses per card); the files themselves are not needed.
+                cover_hash=hashlib.sha256(str(n).encode()).hexdigest()[:16],
             ))
         with transaction.atomic():
             created = Article.objects.bulk_create(rows)
@@ -80,5 +87,23 @@ def settle():
             cursor.execute("VACUUM ANALYZE")
 
 
+def reader_session(username="bench0"):
+    """A session of a signed-in reader (one of the bench writers), as a browser would hold it after logging in."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    user = get_user_model().objects.get(username=username)
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[0],
+                    HASH_SESSION_KEY: user.get_session_auth_hash()})
+    session.create()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
 if __name__ == "__main__":
-    seed(int(sys.argv[1]))
+    if sys.argv[1] == "--session":
+        print(reader_session())
+    else:
+        seed(int(sys.argv[1]))

@@ -17,7 +17,7 @@ def test_front_page_leads_with_featured_and_lists_latest(client, category, autho
     response = client.get("/")
 
     assert response.status_code == 200
-    assert response.context["lead"] == lead
+    assert response.context["front"].lead == lead
     html = response.content.decode()
     assert "An ordinary latest story" in html and latest.get_absolute_url() in html
     assert "Hidden draft story" not in html

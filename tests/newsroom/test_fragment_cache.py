@@ -248,3 +248,45 @@ def test_what_a_request_built_before_a_change_committed_is_not_kept(rf):
 def test_a_malformed_fragment_tag_says_how_to_write_it(tag):
     with pytest.raises(TemplateSyntaxError, match="fragment"):
         Template("{% load fragments %}" + tag + "{% endfragment %}")
+
+
+def test_a_cached_front_page_reads_no_article_for_a_signed_in_reader(reader, category, author,
+                                                                     django_assert_max_num_queries):
+    factories.article(title="Lead of the day", featured=True, category=category, author=author)
+    factories.article(title="Council meets on Tuesday", category=category, author=author)
+    reader.get("/")
+
+    # The content version, the reader's session, user and roles: the lead, the featured rail, the
+    # latest stories and their count all come with the front page's fragment.
+    with django_assert_max_num_queries(4) as queries:
+        html = reader.get("/").content.decode()
+
+    assert [q["sql"] for q in queries.captured_queries if '"articles_' in q["sql"]] == []
+    assert "Lead of the day" in html and "Council meets on Tuesday" in html
+
+
+def test_signed_in_readers_share_the_top_bar_but_see_their_own_account_links(category, author):
+    factories.article(title="Shared top bar", category=category, author=author)
+    first, second, anonymous = Client(), Client(), Client()
+    first.force_login(factories.user(username="first-reader"))
+    second.force_login(factories.moderator(username="second-reader"))
+
+    first_html, second_html = first.get("/").content.decode(), second.get("/").content.decode()
+    anonymous_html = anonymous.get("/").content.decode()
+
+    assert "first-reader" in first_html and "second-reader" not in first_html
+    assert "second-reader" in second_html and "first-reader" not in second_html
+    assert 'href="/moderation/"' in second_html and 'href="/moderation/"' not in first_html
+    assert "Log out" in first_html and 'href="/accounts/login/"' not in first_html
+    assert 'href="/accounts/login/"' in anonymous_html and "Log out" not in anonymous_html
+
+
+def test_pages_of_the_cached_front_page_link_to_their_neighbours(reader, settings, category, author):
+    settings.ARTICLES_PER_PAGE = 2
+    for i in range(7):
+        factories.article(title=f"Paged front story {i}", category=category, author=author)
+
+    for _ in range(2):  # rendered, then from the cache
+        page = reader.get("/", {"page": 2, "ref": "mail"}).content.decode()
+        assert 'rel="prev" href="?page=1&amp;ref=mail"' in page and 'rel="next" href="?page=3&amp;ref=mail"' in page
+    assert 'rel="next" href="?page=2"' in reader.get("/").content.decode()
