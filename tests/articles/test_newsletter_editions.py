@@ -352,3 +352,53 @@ def test_every_subscriber_gets_the_edition_once_though_the_worker_was_killed_mid
     edition = Edition.objects.get()
     assert (edition.status, edition.sent_count) == ("sent", 10)
     assert "already gone out" in send("en")
+
+
+# --- The admin ----------------------------------------------------------------------------------------
+
+
+def test_an_editor_composes_previews_tests_and_sends_an_edition_in_the_admin(inbox, admin_user, client):
+    admin_user.email = "editor@news.example"
+    admin_user.save()
+    client.force_login(admin_user)
+    subscribe_and_confirm(inbox, "reader@example.com")
+    story = factories.article(title="Harbour bridge reopens")
+    inbox.messages.clear()
+
+    response = client.post("/admin/articles/edition/compose/en/")
+    edition = Edition.objects.get()
+    assert response.url == f"/admin/articles/edition/{edition.pk}/change/"
+    assert [s.article for s in edition.edition_stories.all()] == [story]
+    preview = client.get(f"/admin/articles/edition/{edition.pk}/preview/")
+    assert story.title in preview.content.decode() and "unsafe-inline" in preview["Content-Security-Policy"]
+
+    form = {"language": "en", "introduction": "A calm week.", "scheduled_for_0": "", "scheduled_for_1": "",
+            "edition_stories-TOTAL_FORMS": "1", "edition_stories-INITIAL_FORMS": "1",
+            "edition_stories-0-id": str(edition.edition_stories.get().pk), "edition_stories-0-edition": str(edition.pk),
+            "edition_stories-0-position": "1", "edition_stories-0-article": str(story.pk)}
+    client.post(f"/admin/articles/edition/{edition.pk}/change/", {**form, "_send_test": "1"})
+    [test] = inbox.to("editor@news.example")
+    assert test["Subject"].startswith("[Test]") and "A calm week." in parts(test)[0]
+    assert inbox.to("reader@example.com") == []
+
+    client.post(f"/admin/articles/edition/{edition.pk}/change/", {**form, "_send_now": "1"})
+    assert len(inbox.to("reader@example.com")) == 1
+    edition.refresh_from_db()
+    assert (edition.status, edition.sent_count) == ("sent", 1)
+    listing = client.get("/admin/articles/edition/").content.decode()
+    assert "Sent" in listing
+
+
+def test_subscribers_export_as_csv_with_their_suppression(admin_client):
+    NewsletterSubscriber.objects.create(email="reader@example.com", status=Status.CONFIRMED)
+    NewsletterSubscriber.objects.create(email="=cmd@example.com", status=Status.CONFIRMED)
+    newsletter.suppress(email="reader@example.com", reason="complaint", how="test")
+
+    response = admin_client.post("/admin/articles/newslettersubscriber/", {
+        "action": "export_csv", "_selected_action": list(NewsletterSubscriber.objects.values_list("pk", flat=True)),
+    })
+
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert lines[0].startswith("email,language,status")
+    assert lines[1].startswith("reader@example.com,en,suppressed,") and ",complaint," in lines[1]
+    assert lines[2].startswith("'=cmd@example.com")
