@@ -8,6 +8,10 @@ class ArticlesConfig(AppConfig):
     verbose_name = _("Articles")
 
     def ready(self):
-        from articles import search
+        from anymail.signals import tracking
+
+        from articles import newsletter_bounces, search
 
         post_migrate.connect(search.ensure_sqlite_index, sender=self, dispatch_uid="articles.search.ensure_sqlite_index")
+        # Email providers' bounce and complaint webhooks (/anymail/<esp>/tracking/) suppress newsletter addresses.
+        tracking.connect(newsletter_bounces.on_tracking_event, dispatch_uid="articles.newsletter_bounces")

@@ -417,6 +417,12 @@ class NewsletterSubscriber(models.Model):
         PENDING = "pending", _("Waiting for confirmation")
         CONFIRMED = "confirmed", _("Subscribed")
         UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+        # Mail to the address bounced for good, or its owner marked the newsletter as spam: never mail it again.
+        SUPPRESSED = "suppressed", _("Suppressed")
+
+    class Suppression(models.TextChoices):
+        HARD_BOUNCE = "hard_bounce", _("Hard bounce")
+        COMPLAINT = "complaint", _("Spam complaint")
 
     email = models.EmailField(_("email address"), unique=True)
     language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.EN)
@@ -424,10 +430,17 @@ class NewsletterSubscriber(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    suppression_reason = models.CharField(_("suppression reason"), max_length=12, choices=Suppression.choices,
+                                          blank=True)
+    suppressed_at = models.DateTimeField(_("suppressed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("newsletter subscriber")
         verbose_name_plural = _("newsletter subscribers")
+        indexes = [
+            # Queueing an edition reads the confirmed subscribers of one language in id order.
+            models.Index(fields=["language", "status", "id"], name="subscriber_lang_status_idx"),
+        ]
 
     def __str__(self):
         return self.email
@@ -465,3 +478,89 @@ def _tags_changed(sender, instance, action, reverse, pk_set, **kwargs):
 
 
 m2m_changed.connect(_tags_changed, sender=Article.tags.through, dispatch_uid="articles.models._tags_changed")
+class Edition(models.Model):
+    """One newsletter issue in one language: its stories in order, an introduction, and when it went out.
+
+    Its status moves only through articles/newsletter_editions.py.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.EN)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT,
+                              editable=False)
+    introduction = models.TextField(_("introduction"), blank=True,
+                                    help_text=_("Optional: a few sentences above the stories (plain text)."))
+    stories = models.ManyToManyField(Article, through="EditionStory", related_name="editions", blank=True)
+    period_start = models.DateTimeField(_("stories published after"), null=True, blank=True)
+    period_end = models.DateTimeField(_("stories published until"), null=True, blank=True)
+    scheduled_for = models.DateTimeField(_("scheduled for"), null=True, blank=True)
+    started_at = models.DateTimeField(_("sending started"), null=True, blank=True, editable=False)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", editable=False)
+    # Counts of its deliveries, kept up to date while it is sent and when bounces come in.
+    recipients_count = models.PositiveIntegerField(_("recipients"), default=0, editable=False)
+    sent_count = models.PositiveIntegerField(_("sent"), default=0, editable=False)
+    failed_count = models.PositiveIntegerField(_("failed"), default=0, editable=False)
+    bounced_count = models.PositiveIntegerField(_("bounced"), default=0, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("newsletter edition")
+        verbose_name_plural = _("newsletter editions")
+        indexes = [models.Index(fields=["language", "status", "started_at"], name="edition_lang_status_idx")]
+
+    def __str__(self):
+        when = self.sent_at or self.started_at or self.scheduled_for or self.created_at
+        return f"{self.get_language_display()} · {when:%Y-%m-%d}" if when else self.get_language_display()
+
+
+class EditionStory(models.Model):
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="edition_stories")
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+", verbose_name=_("story"))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["edition", "article"], name="edition_story_unique")]
+        verbose_name = _("story")
+        verbose_name_plural = _("stories")
+
+    def __str__(self):
+        return f"{self.position}. {self.article_id}"
+
+
+class Delivery(models.Model):
+    """One edition to one subscriber: created before anything is sent, claimed, then marked; never twice."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        BOUNCED = "bounced", _("Bounced")
+
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="deliveries")
+    subscriber = models.ForeignKey(NewsletterSubscriber, on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    # Set when claimed, so a bounce of the message finds its delivery even if the sender died before marking it.
+    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True, db_index=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("newsletter delivery")
+        verbose_name_plural = _("newsletter deliveries")
+        constraints = [models.UniqueConstraint(fields=["edition", "subscriber"], name="delivery_unique_subscriber")]
+        indexes = [models.Index(fields=["edition", "status", "id"], name="delivery_edition_status_idx")]
+
+    def __str__(self):
+        return f"{self.edition_id} → {self.subscriber_id}: {self.status}"

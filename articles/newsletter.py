@@ -19,6 +19,10 @@ STEPS = {
     "subscribe": Step({Status.UNSUBSCRIBED}, Status.PENDING),  # a new address starts pending (logged from "")
     "confirm": Step({Status.PENDING}, Status.CONFIRMED),
     "unsubscribe": Step({Status.PENDING, Status.CONFIRMED}, Status.UNSUBSCRIBED),
+    # A hard bounce or a spam complaint (articles/newsletter_bounces.py): the address gets nothing any more.
+    "suppress": Step({Status.PENDING, Status.CONFIRMED, Status.UNSUBSCRIBED}, Status.SUPPRESSED),
+    # Staff, when the address works again (a fixed mailbox): its owner may then sign up again, with double opt-in.
+    "lift_suppression": Step({Status.SUPPRESSED}, Status.UNSUBSCRIBED),
 }
 CONFIRM_SALT = "newsletter.confirm"
 UNSUBSCRIBE_SALT = "newsletter.unsubscribe"
@@ -55,6 +59,16 @@ def _link(build_uri, name, token, language):
         return build_uri(reverse(name, args=[token]))
 
 
+def site_uri(path):
+    """An absolute address from SITE_URL, for mail sent outside a request (the newsletter itself)."""
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def unsubscribe_url(subscriber):
+    """The one-click unsubscribe address of List-Unsubscribe (RFC 8058): https in production (SITE_URL)."""
+    return _link(site_uri, "articles:newsletter_unsubscribe", unsubscribe_token(subscriber), subscriber.language)
+
+
 @transaction.atomic
 def subscribe(*, email, language, build_uri):
     """Start (or restart) a subscription. The reply never reveals whether the address was known."""
@@ -64,6 +78,9 @@ def subscribe(*, email, language, build_uri):
     )
     if created:
         SubscriberEvent.objects.create(subscriber=subscriber, to_status=Status.PENDING, reason="signed up")
+    if subscriber.status == Status.SUPPRESSED:
+        # Mail to it bounced for good or was reported as spam: send nothing, not even a confirmation request.
+        return subscriber
     unsubscribe = _link(build_uri, "articles:newsletter_unsubscribe", unsubscribe_token(subscriber), language)
     if subscriber.status == Status.CONFIRMED:
         mail.send_on_commit(
@@ -121,4 +138,26 @@ def unsubscribe(token, *, how="unsubscribe link"):
     if subscriber.status != Status.UNSUBSCRIBED:
         now = timezone.now()
         _move(subscriber, "unsubscribe", reason=how, now=now, unsubscribed_at=now)
+    return subscriber
+
+
+@transaction.atomic
+def suppress(*, email, reason, how):
+    """Stop all mail to an address (a hard bounce or a complaint). Returns the subscriber, or None if unknown.
+
+    `reason` is a NewsletterSubscriber.Suppression; `how` says what reported it (a DSN, a provider's webhook).
+    """
+    subscriber = NewsletterSubscriber.objects.select_for_update().filter(email=email.strip().lower()).first()
+    if subscriber is None or subscriber.status == Status.SUPPRESSED:
+        return subscriber
+    now = timezone.now()
+    _move(subscriber, "suppress", reason=f"{reason.replace('_', ' ')}: {how}"[:200], now=now,
+          suppression_reason=reason, suppressed_at=now)
+    return subscriber
+
+
+@transaction.atomic
+def lift_suppression(subscriber, *, by):
+    subscriber = NewsletterSubscriber.objects.select_for_update().get(pk=subscriber.pk)
+    _move(subscriber, "lift_suppression", reason=f"suppression lifted by {by}"[:200], suppression_reason="")
     return subscriber

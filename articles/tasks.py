@@ -1,6 +1,6 @@
 from django.tasks import task
 
-from articles import cover_files, publishing
+from articles import cover_files, newsletter_editions, publishing
 from articles.models import Article, Category
 
 
@@ -37,3 +37,15 @@ def regenerate_category_covers(category_id: int) -> int:
 def publish_scheduled() -> int:
     """Publish the scheduled articles whose time has come, dated their scheduled time (`publish_scheduled`)."""
     return publishing.publish_due()
+
+
+@task
+def send_newsletters() -> dict:
+    """The due newsletter edition of every language (`send_newsletter`): {language: edition id or None}."""
+    return {language: edition.pk if edition else None for language, edition in newsletter_editions.send_due().items()}
+
+
+@task
+def send_scheduled_newsletters() -> None:
+    """Editions an editor scheduled whose time has come, and sendings a dead worker left unfinished."""
+    newsletter_editions.send_scheduled()

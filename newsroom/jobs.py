@@ -61,4 +61,8 @@ schedule(submissions_tasks.delete_stale_photos, "17 * * * *",
          description=_("Delete photos kept for forms never sent"), period=_("hourly"))
 schedule(prune_task_results, "43 3 * * *",
          description=_("Delete old task results"), period=_("daily"))
-# The newsletter: its edition job (the task behind `send_newsletter`) is scheduled here, like the others.
+schedule(articles_tasks.send_newsletters, settings.NEWSLETTER_SCHEDULE,
+         description=_("Send the weekly newsletter"), period=_("weekly"))
+schedule(articles_tasks.send_scheduled_newsletters, "*/5 * * * *",
+         description=_("Send newsletter editions scheduled by hand, and finish stalled sendings"),
+         period=_("every 5 minutes"))

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_tasks_db",
+    "anymail",
     "newsroom",
     "articles",
     "submissions",
@@ -395,6 +396,24 @@ MARKDOWN_PREVIEW_RATE_LIMITS = {"account": (60, 10 * 60), "ip": (60, 10 * 60)}
 # --- Publishing -----------------------------------------------------------
 PREVIEW_LINK_MAX_AGE = 60 * 60 * 24 * 7  # seconds a shareable article preview link stays valid
 
+# --- Newsletter editions (articles/newsletter_editions.py) ---------------------
+NEWSLETTER_MAX_STORIES = int(os.environ.get("NEWSLETTER_MAX_STORIES", "8"))
+# When the scheduler sends the weekly editions (crontab, in TIME_ZONE): Monday 07:00 by default.
+NEWSLETTER_SCHEDULE = os.environ.get("NEWSLETTER_SCHEDULE", "0 7 * * 1")
+# Messages per second that one sending worker hands to the mail server (spread across batches of tasks).
+NEWSLETTER_SEND_RATE = float(os.environ.get("NEWSLETTER_SEND_RATE", "10"))
+NEWSLETTER_BATCH_SIZE = 500  # deliveries per sending task
+# A delivery claimed this long ago and never marked belongs to a dead worker: it is handed back and sent again.
+NEWSLETTER_SEND_LEASE = int(os.environ.get("NEWSLETTER_SEND_LEASE", str(15 * 60)))
+NEWSLETTER_MAX_ATTEMPTS = 3  # sends that fail without an answer from the mail server, then the delivery fails
+# The envelope sender (Return-Path) of the newsletter: bounces (RFC 3464) arrive there through the mail intake
+# and suppress the address. Empty: bounces go to DEFAULT_FROM_EMAIL and are not read.
+NEWSLETTER_BOUNCE_EMAIL = os.environ.get("NEWSLETTER_BOUNCE_EMAIL", "")
+# Sending through an email provider instead of SMTP: EMAIL_BACKEND=anymail.backends.<esp>.EmailBackend, and its
+# settings as ANYMAIL_<NAME> variables (ANYMAIL_POSTMARK_SERVER_TOKEN, ANYMAIL_MAILGUN_API_KEY...). The provider's
+# tracking webhook (/anymail/<esp>/tracking/) is protected by HTTP basic auth with ANYMAIL_WEBHOOK_SECRET (user:pass).
+ANYMAIL = {name.removeprefix("ANYMAIL_"): value for name, value in os.environ.items() if name.startswith("ANYMAIL_")}
+
 # --- Copyright takedowns ---
 # Cases are handled on /copyright/cases/ by this group (and superusers).
 COPYRIGHT_STAFF_GROUP = "Copyright staff"
@@ -402,6 +421,8 @@ COPYRIGHT_STAFF_GROUP = "Copyright staff"
 TAKEDOWN_ADDRESSES = env_list("TAKEDOWN_ADDRESSES")
 # Further intake routes, recipient address -> handler name in submissions/mail_intake.py (e.g. stories by email).
 MAIL_INTAKE_ROUTES = {}
+if NEWSLETTER_BOUNCE_EMAIL:
+    MAIL_INTAKE_ROUTES[NEWSLETTER_BOUNCE_EMAIL] = "newsletter_bounces"
 # Links to an article on ALLOWED_HOSTS or SITE_URL's host are this site's (submissions/article_links.py);
 # these further hosts count too, e.g. a former domain that now redirects here (ALLOWED_HOSTS syntax).
 TAKEDOWN_SITE_HOSTS = env_list("TAKEDOWN_SITE_HOSTS")

@@ -27,6 +27,8 @@ urlpatterns = [
     path("sitemap.xml", sitemaps.index, {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"}, name="sitemap"),
     path("sitemap-<slug:section>.xml", sitemaps.sitemap, {"sitemaps": SITEMAPS}, name="sitemap_section"),
     path("admin/", admin.site.urls),
+    # Email providers' tracking webhooks (django-anymail): bounces and complaints suppress newsletter addresses.
+    path("anymail/", include("anymail.urls")),
 ]
 
 urlpatterns += i18n_patterns(

@@ -43,6 +43,7 @@ from django.conf import settings
 from django.db import DataError, IntegrityError, transaction
 from django.db import Error as DatabaseError
 
+from articles import newsletter_bounces
 from submissions import article_links, takedowns
 from submissions.mail_parsing import Attachment, ParsedMail, RefusedMail, UnparseableMail, parse
 from submissions.mail_sources import SourceMessage
@@ -59,6 +60,7 @@ class Outcome(enum.StrEnum):
     REPLY = "reply"
     DUPLICATE = "duplicate"
     QUARANTINED = "quarantined"
+    BOUNCE = "newsletter bounce"
 
 
 @dataclass
@@ -77,6 +79,7 @@ class Summary:
     replies: int = 0
     duplicates: int = 0
     quarantined: int = 0
+    bounces: int = 0
     results: list[Result] = field(default_factory=list, repr=False)
 
     def add(self, result: Result) -> None:
@@ -88,6 +91,8 @@ class Summary:
             self.replies += 1
         elif result.outcome == Outcome.DUPLICATE:
             self.duplicates += 1
+        elif result.outcome == Outcome.BOUNCE:
+            self.bounces += 1
         else:
             self.quarantined += 1
 
@@ -97,7 +102,8 @@ class Summary:
 
     def line(self) -> str:
         return (f"new cases: {self.new_cases} (needing information: {self.needs_info}), replies: {self.replies}, "
-                f"duplicates: {self.duplicates}, quarantined: {self.quarantined}")
+                f"duplicates: {self.duplicates}, quarantined: {self.quarantined}"
+                + (f", newsletter bounces: {self.bounces}" if self.bounces else ""))
 
 
 # --- Routing ----------------------------------------------------------------------------------
@@ -327,7 +333,22 @@ def _file(parsed: ParsedMail, message: TakedownMessage, *, raw: bytes, source_id
     return Result(Outcome.NEW_CASE, case=case, needs_info=bool(parsed.missing_elements))
 
 
-HANDLERS: dict[str, Callable[..., Result]] = {TAKEDOWNS: handle_takedown}
+# --- Newsletter bounces (the address in NEWSLETTER_BOUNCE_EMAIL) ------------------------------------
+
+NEWSLETTER_BOUNCES = "newsletter_bounces"
+
+
+def handle_newsletter_bounce(parsed: ParsedMail, *, raw: bytes, source_id: str = "") -> Result:
+    """A delivery status notification about the newsletter (articles/newsletter_bounces.py reads it)."""
+    try:
+        done = newsletter_bounces.handle_dsn(raw)
+    except newsletter_bounces.NotAReport as error:
+        return quarantine(raw, f"mail to the newsletter bounce address that is not our bounce: {error}",
+                          source_id=source_id)
+    return Result(Outcome.BOUNCE, reason=done)
+
+
+HANDLERS: dict[str, Callable[..., Result]] = {TAKEDOWNS: handle_takedown, NEWSLETTER_BOUNCES: handle_newsletter_bounce}
 
 
 def attachments(message: TakedownMessage) -> list[Attachment]:
