@@ -56,7 +56,7 @@ def test_the_admin_names_the_scheduler_that_holds_the_lease(admin_client):
 def test_every_job_is_described_in_korean():
     english = [str(job.description) for job in jobs.JOBS]
     with translation.override("ko"):
-        assert {str(job.period) for job in jobs.JOBS} == {"매분", "5분마다", "매시간", "매일"}
+        assert {str(job.period) for job in jobs.JOBS} == {"매분", "5분마다", "매시간", "매일", "매주"}
         korean = [str(job.description) for job in jobs.JOBS]
     assert all(ko != en for ko, en in zip(korean, english))
 
