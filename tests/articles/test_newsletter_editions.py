@@ -1,7 +1,7 @@
 """The newsletter goes out: subscribe → confirm → edition → a real SMTP server, once per subscriber.
 
 A real aiosmtpd server receives what Django's SMTP backend sends (MAILERS, as in production). The
-crash test runs `db_worker` in a subprocess against the test database and kills it mid-edition.
+crash test runs `manage.py worker` in a subprocess against the test database and kills it mid-edition.
 """
 
 import asyncio
@@ -303,14 +303,14 @@ def worker_env(inbox):
 
 def worker(env, *extra):
     return subprocess.Popen(
-        [sys.executable, "manage.py", "db_worker", "--queue-name", "mail", "--no-startup-delay", "--no-reload",
+        [sys.executable, "manage.py", "worker", "--queue-name", "mail", "--no-startup-delay", "--no-reload",
          "--interval", "0.1", *extra],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
 
 
 def test_every_subscriber_gets_the_edition_once_though_the_worker_was_killed_mid_edition(inbox, settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail"]}}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail", "covers"]}}
     settings.NEWSLETTER_BATCH_SIZE = 4
     settings.NEWSLETTER_SEND_LEASE = 1
     addresses = [f"reader{n}@example.com" for n in range(10)]

@@ -116,12 +116,13 @@ def site_env(s3_env, tmp_path):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_writes_the_cover_to_the_bucket_and_the_web_server_links_it(settings, s3_media, tmp_path):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail", "covers"]}}
     article = factories.article(title="Harbour ferry returns after the storm", slug="harbour-ferry")
     assert not keys(s3_media)  # queued, not drawn: the worker draws it
     env = site_env(s3_media, tmp_path)
 
-    worker = subprocess.run([sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay", "--no-reload"],
+    worker = subprocess.run([sys.executable, "manage.py", "worker", "--queue-name", "covers", "--batch",
+                             "--no-startup-delay", "--no-reload"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
     assert worker.returncode == 0, worker.stderr[-3000:]
