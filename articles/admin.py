@@ -654,6 +654,9 @@ class EditionStoryInline(admin.TabularInline):
     autocomplete_fields = ["article"]
     verbose_name_plural = _("stories, in order")
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("article")  # each row is titled with its story
+
     def has_add_permission(self, request, obj=None):
         return super().has_add_permission(request, obj) and (obj is None or obj.status == Edition.Status.DRAFT)
 

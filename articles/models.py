@@ -533,7 +533,7 @@ class EditionStory(models.Model):
         verbose_name_plural = _("stories")
 
     def __str__(self):
-        return f"{self.position}. {self.article_id}"
+        return f"{self.position}. {self.article.title}"
 
 
 class Delivery(models.Model):
