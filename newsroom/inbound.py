@@ -219,7 +219,7 @@ def _no_handler(route: str) -> str:
 
 def _quarantine(record: InboundMessage, reason: str) -> Result:
     record.status, record.reason = Status.QUARANTINED, reason[:5000]
-    record.save(update_fields=["status", "reason"])
+    record.save(update_fields=["status", "reason", "attempts"])
     return Result(Outcome.QUARANTINED, reason=record.reason, record=record)
 
 
@@ -229,7 +229,7 @@ def _failed(record: InboundMessage, reason: str) -> Result:
     limit = settings.MAIL_INTAKE_MAX_ATTEMPTS
     if record.attempts >= limit:
         return _quarantine(record, f"{reason}, {record.attempts} times")
-    record.reason = f"{reason} (attempt {record.attempts} of {limit})"[:5000]
+    record.reason = f"{reason}; attempt {record.attempts} of {limit}"[:5000]
     record.save(update_fields=["attempts", "reason"])
     return Result(Outcome.RETRY, reason=record.reason, record=record)
 
