@@ -217,6 +217,7 @@ def test_transparency_takes_the_same_queries_for_many_cases(client, staff):
 @pytest.fixture
 def email_case(settings, story):
     settings.TAKEDOWN_SITE_HOSTS = ["news.example.org"]
+    settings.COPYRIGHT_EMAIL = "copyright@news.example.org"  # the sample's recipient: mail is routed by it
     return inbound.ingest_message((MAIL / "notice_with_attachments.eml").read_bytes()).case
 
 
