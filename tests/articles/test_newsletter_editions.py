@@ -190,41 +190,8 @@ def test_the_header_one_click_unsubscribe_works(inbox):
 
 
 def dsn(*, recipient, message_id, delivery_id, status="5.1.1"):
-    return f"""From: MAILER-DAEMON@mx.example.org
-To: {BOUNCES}
-Subject: Undelivered Mail Returned to Sender
-Message-ID: <dsn-{time.time_ns()}@mx.example.org>
-Auto-Submitted: auto-replied
-MIME-Version: 1.0
-Content-Type: multipart/report; report-type=delivery-status; boundary="b"
-
---b
-Content-Type: text/plain
-
-Your message could not be delivered.
-
---b
-Content-Type: message/delivery-status
-
-Reporting-MTA: dns; mx.example.org
-
-Final-Recipient: rfc822; {recipient}
-Original-Recipient: rfc822; {recipient}
-Action: failed
-Status: {status}
-Diagnostic-Code: smtp; 550 5.1.1 User unknown
-
---b
-Content-Type: text/rfc822-headers
-
-From: Newsroom <newsroom@localhost>
-To: {recipient}
-Subject: Newsroom weekly
-Message-ID: {message_id}
-X-Newsroom-Delivery: {delivery_id}
-
---b--
-""".replace("\n", "\r\n").encode()
+    return factories.delivery_status_notification(to=BOUNCES, recipient=recipient, message_id=message_id,
+                                                  delivery_id=delivery_id, status=status)
 
 
 def test_a_dsn_hard_bounce_at_the_bounce_address_suppresses_the_address(inbox):

@@ -46,36 +46,8 @@ def to(address, *, message_id):
 
 def bounce(delivery):
     """A delivery status notification (RFC 3464) for one of our newsletter messages."""
-    return f"""From: MAILER-DAEMON@mx.example.org
-To: {BOUNCES}
-Subject: Undelivered Mail Returned to Sender
-Message-ID: <dsn-{delivery.pk}@mx.example.org>
-Auto-Submitted: auto-replied
-MIME-Version: 1.0
-Content-Type: multipart/report; report-type=delivery-status; boundary="b"
-
---b
-Content-Type: text/plain
-
-Your message could not be delivered.
-
---b
-Content-Type: message/delivery-status
-
-Reporting-MTA: dns; mx.example.org
-
-Final-Recipient: rfc822; {delivery.subscriber.email}
-Action: failed
-Status: 5.1.1
-
---b
-Content-Type: text/rfc822-headers
-
-To: {delivery.subscriber.email}
-Message-ID: {delivery.message_id}
-
---b--
-""".replace("\n", "\r\n").encode()
+    return factories.delivery_status_notification(to=BOUNCES, recipient=delivery.subscriber.email,
+                                                  message_id=delivery.message_id)
 
 
 @pytest.fixture(autouse=True)
