@@ -161,14 +161,19 @@ def _parse(raw: bytes) -> tuple[ParsedMail | None, str]:
         return None, f"not an email message: {error.reason}"
 
 
+def _text(value: str, limit: int) -> str:
+    """A header value as a column takes it: PostgreSQL refuses NUL in text, and the sender chose these bytes."""
+    return value.replace("\x00", "")[:limit]
+
+
 def _store(raw: bytes, digest: str, parsed: ParsedMail | None, problem: str, source_id: str) -> InboundMessage:
     route, recipient = route_for(parsed) if parsed else ("", "")
     fields = dict(
-        raw=raw, size=len(raw), source_id=source_id[:500], route=route, recipient=recipient[:254],
-        sender=(parsed.from_address if parsed else "")[:254], subject=(parsed.subject if parsed else "")[:998],
-        status=Status.QUARANTINED if problem else Status.RECEIVED, reason=problem,
+        raw=raw, size=len(raw), source_id=_text(source_id, 500), route=route, recipient=_text(recipient, 254),
+        sender=_text(parsed.from_address if parsed else "", 254), subject=_text(parsed.subject if parsed else "", 998),
+        status=Status.QUARANTINED if problem else Status.RECEIVED, reason=_text(problem, 5000),
     )
-    message_id = parsed.message_id if parsed and not parsed.synthetic_message_id else ""
+    message_id = _text(parsed.message_id, 255) if parsed and not parsed.synthetic_message_id else ""
     try:
         with transaction.atomic():
             return InboundMessage.objects.create(message_id=message_id, checksum=digest, **fields)
@@ -218,7 +223,7 @@ def _no_handler(route: str) -> str:
 
 
 def _quarantine(record: InboundMessage, reason: str) -> Result:
-    record.status, record.reason = Status.QUARANTINED, reason[:5000]
+    record.status, record.reason = Status.QUARANTINED, _text(reason, 5000)
     record.save(update_fields=["status", "reason", "attempts"])
     return Result(Outcome.QUARANTINED, reason=record.reason, record=record)
 
@@ -229,7 +234,7 @@ def _failed(record: InboundMessage, reason: str) -> Result:
     limit = settings.MAIL_INTAKE_MAX_ATTEMPTS
     if record.attempts >= limit:
         return _quarantine(record, f"{reason}, {record.attempts} times")
-    record.reason = f"{reason}; attempt {record.attempts} of {limit}"[:5000]
+    record.reason = _text(f"{reason}; attempt {record.attempts} of {limit}", 5000)
     record.save(update_fields=["attempts", "reason"])
     return Result(Outcome.RETRY, reason=record.reason, record=record)
 

@@ -118,6 +118,13 @@ def test_mail_to_an_unknown_recipient_is_quarantined_with_the_reason():
     assert TakedownCase.objects.count() == 0
 
 
+def test_nul_characters_in_headers_do_not_keep_a_message_out():
+    """PostgreSQL refuses NUL in text columns: a sender putting one in the Message-ID or From must not block the pipe."""
+    raw = to(STORIES, message_id="a\x00b@example.net").replace(b"someone@example.net", b"some\x00one@example.net")
+    assert inbound.ingest_message(raw).outcome == "quarantined"
+    assert InboundMessage.objects.get().message_id == "<ab@example.net>"
+
+
 def test_mail_to_the_submissions_address_waits_in_quarantine_until_stories_by_email_exist():
     result = inbound.ingest_message(to(STORIES, message_id="story@example.net"))
 
