@@ -11,7 +11,10 @@ class ArticlesConfig(AppConfig):
         from anymail.signals import tracking
 
         from articles import newsletter_bounces, search
+        from newsroom import inbound
 
         post_migrate.connect(search.ensure_sqlite_index, sender=self, dispatch_uid="articles.search.ensure_sqlite_index")
         # Email providers' bounce and complaint webhooks (/anymail/<esp>/tracking/) suppress newsletter addresses.
         tracking.connect(newsletter_bounces.on_tracking_event, dispatch_uid="articles.newsletter_bounces")
+        # ... and so do delivery status notifications mailed to NEWSLETTER_BOUNCE_EMAIL.
+        inbound.register(inbound.NEWSLETTER_BOUNCES, newsletter_bounces.handle_mail)

@@ -2,14 +2,14 @@
 
 Two ways in:
 - delivery status notifications (RFC 3464: multipart/report; report-type=delivery-status) sent to
-  NEWSLETTER_BOUNCE_EMAIL, the newsletter's envelope sender, reach `handle_dsn` through the mail
-  intake route (submissions/mail_intake.py). A recipient with `Action: failed` and a 5.x.x status is a
+  NEWSLETTER_BOUNCE_EMAIL, the newsletter's envelope sender, reach `handle_mail` through the
+  `newsletter_bounces` route of the inbound mechanism (newsroom/inbound.py). A recipient with `Action: failed` and a 5.x.x status is a
   hard bounce. The delivery is found by the Message-ID (unguessable) or X-Newsroom-Delivery of the
   returned copy of our message, so a forged report naming an address suppresses nothing;
 - email providers' tracking webhooks (django-anymail, mounted at /anymail/): a `bounced` or
   `complained` event reaches `on_tracking_event`, and names its delivery in the metadata we sent.
 
-Self-contained (it reads raw bytes with the standard library) so that it moves with the mail intake.
+It reads the raw bytes with the standard library: a report's parts are machine-readable fields.
 """
 
 import email
@@ -24,6 +24,7 @@ from django.db.models import F
 from articles import newsletter
 from articles.newsletter_editions import message_id as expected_message_id
 from articles.models import Delivery, Edition, NewsletterSubscriber
+from newsroom import inbound
 
 Suppression = NewsletterSubscriber.Suppression
 _STATUS = re.compile(r"^\s*([245])\.\d{1,3}\.\d{1,3}")
@@ -122,6 +123,18 @@ def handle_dsn(raw: bytes) -> str:
         return f"temporary failure ({bounce.status}) for delivery {delivery.pk}: nothing suppressed"
     record(delivery, reason=Suppression.HARD_BOUNCE, how=f"delivery status notification {bounce.status}")
     return f"hard bounce ({bounce.status}) of delivery {delivery.pk}: {bounce.recipient} suppressed"
+
+
+BOUNCE = "newsletter bounce"
+
+
+def handle_mail(mail: inbound.Mail) -> inbound.Result:
+    """The handler of the `newsletter_bounces` route: our bounce is acted on, anything else quarantined."""
+    try:
+        done = handle_dsn(mail.raw)
+    except NotAReport as error:
+        raise inbound.Reject(f"mail to the newsletter bounce address that is not our bounce: {error}") from error
+    return inbound.Result(BOUNCE, reason=done)
 
 
 EVENTS = {"bounced": Suppression.HARD_BOUNCE, "complained": Suppression.COMPLAINT}

@@ -1,17 +1,21 @@
-"""The background work, as operators see it: the scheduled jobs, outbound emails, task workers, and tasks with
-their attempts."""
+"""The background work, as operators see it: the scheduled jobs, outbound and inbound emails, task workers, and
+tasks with their attempts."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_tasks_db.admin import DBTaskResultAdmin
 from django_tasks_db.models import DBTaskResult
 
-from newsroom import jobs, mail, scheduler
-from newsroom.models import OutboundEmail, SchedulerLease, TaskWorker
+from newsroom import inbound, jobs, mail, scheduler
+from newsroom.models import InboundMessage, OutboundEmail, SchedulerLease, TaskWorker
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -83,6 +87,57 @@ class OutboundEmailAdmin(ReadOnlyAdmin):
             self.message_user(request, ngettext("%(count)d email was not failed, so it was left as it is.",
                                                 "%(count)d emails were not failed, so they were left as they are.",
                                                 skipped) % {"count": skipped}, messages.WARNING)
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(ReadOnlyAdmin):
+    """Every message the intake stored: its route, what became of it and why; quarantined ones can be handled again."""
+
+    list_display = ["received_at", "subject", "sender", "route", "status", "short_reason", "handled_as", "attempts"]
+    list_filter = ["status", "route"]
+    search_fields = ["subject", "sender", "recipient", "=message_id", "=checksum", "handled_as"]
+    date_hierarchy = "received_at"
+    fields = ["status", "route", "recipient", "sender", "subject", "message_id", "checksum", "size", "reason",
+              "handled_as", "attempts", "source_id", "received_at", "handled_at", "download"]
+    readonly_fields = fields
+    actions = ["handle_again"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("raw")
+
+    @admin.display(description=_("reason"))
+    def short_reason(self, message):
+        return message.reason if len(message.reason) <= 120 else message.reason[:119] + "…"
+
+    @admin.display(description=_("original"))
+    def download(self, message):
+        return format_html('<a href="{}">{}</a>', reverse("admin:newsroom_inboundmessage_raw", args=[message.pk]),
+                           _("download"))
+
+    def get_urls(self):
+        return [path("<int:pk>/raw/", self.admin_site.admin_view(self.raw), name="newsroom_inboundmessage_raw"),
+                *super().get_urls()]
+
+    def raw(self, request, pk):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        message = get_object_or_404(InboundMessage, pk=pk)
+        # A download, never rendered: the mail comes from anyone.
+        response = HttpResponse(bytes(message.raw), content_type="application/octet-stream")
+        response["Content-Disposition"] = content_disposition_header(True, f"inbound-{message.pk}.eml")
+        return response
+
+    def has_handle_again_permission(self, request):
+        return request.user.has_perm("newsroom.change_inboundmessage")
+
+    @admin.action(description=_("Handle the quarantined messages again"), permissions=["handle_again"])
+    def handle_again(self, request, queryset):
+        for message in queryset.filter(status=InboundMessage.Status.QUARANTINED):
+            result = inbound.handle_again(message)
+            level = messages.WARNING if result.outcome in (inbound.Outcome.QUARANTINED, inbound.Outcome.RETRY) \
+                else messages.SUCCESS
+            detail = " ".join(filter(None, [str(result.outcome), result.reference, result.reason]))
+            self.message_user(request, f"#{message.pk}: {detail}", level)
 
 
 @admin.register(TaskWorker)

@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from django_tasks_db.backend import DatabaseBackend
 
 from articles import tasks as articles_tasks
+from newsroom import inbound
+from newsroom import tasks as newsroom_tasks
 from submissions import tasks as submissions_tasks
 
 
@@ -54,9 +56,9 @@ schedule(submissions_tasks.expire_claims, "* * * * *",
          description=_("Return lapsed moderation claims to the queue"), period=_("every minute"))
 schedule(submissions_tasks.restore_after_counter_notice, "*/5 * * * *",
          description=_("Restore stories whose counter-notice period is over"), period=_("every 5 minutes"))
-if settings.TAKEDOWN_IMAP_HOST:
-    schedule(submissions_tasks.ingest_takedown_mailbox, "* * * * *",
-             description=_("Read the copyright mailbox"), period=_("every minute"))
+if inbound.mailbox_configured():
+    schedule(newsroom_tasks.read_mailbox, "* * * * *",
+             description=_("Read the incoming mailbox"), period=_("every minute"))
 schedule(submissions_tasks.delete_stale_photos, "17 * * * *",
          description=_("Delete photos kept for forms never sent"), period=_("hourly"))
 schedule(prune_task_results, "43 3 * * *",

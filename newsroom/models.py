@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -111,3 +112,45 @@ class TaskWorker(models.Model):
 
     def __str__(self):
         return f"{self.hostname}:{self.pid} ({self.queues})"
+
+
+class InboundMessage(models.Model):
+    """One raw email that arrived, stored once whatever its route (newsroom/inbound.py).
+
+    Unique on (Message-ID, checksum): the same bytes read again (a second run, IMAP and a Maildir
+    copy, a mail server piping it twice) are this row, never a second one; mail without a Message-ID
+    has an empty one, so the checksum alone decides. A route's handler turns it into something of its
+    app's (a takedown case, a bounce); until then it is `received`, and a run retries it.
+    """
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", pgettext_lazy("inbound message", "received")
+        HANDLED = "handled", pgettext_lazy("inbound message", "handled")
+        QUARANTINED = "quarantined", pgettext_lazy("inbound message", "quarantined")
+
+    raw = models.BinaryField(_("original bytes"))
+    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
+    # SHA-256 of the bytes with line endings made LF: IMAP (CRLF) and a Maildir (LF) give the same message.
+    checksum = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveIntegerField(_("size (bytes)"), default=0)
+    sender = models.CharField(_("from"), max_length=254, blank=True)
+    subject = models.CharField(_("subject"), max_length=998, blank=True)
+    recipient = models.CharField(_("recipient"), max_length=254, blank=True)  # the address that chose the route
+    route = models.CharField(_("route"), max_length=50, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.RECEIVED)
+    reason = models.TextField(_("reason"), blank=True)  # why it is quarantined, or why the last attempt failed
+    handled_as = models.CharField(_("handled as"), max_length=200, blank=True)  # what the handler made of it
+    attempts = models.PositiveSmallIntegerField(_("failed attempts"), default=0)
+    source_id = models.CharField(_("read from"), max_length=500, blank=True)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("inbound message")
+        verbose_name_plural = _("inbound messages")
+        ordering = ["-received_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["message_id", "checksum"], name="inbound_message_once")]
+        indexes = [models.Index(fields=["checksum"]), models.Index(fields=["status", "received_at"])]
+
+    def __str__(self):
+        return f"{self.received_at:%Y-%m-%d %H:%M} · {self.subject[:60] or self.message_id or self.checksum[:12]}"

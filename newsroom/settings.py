@@ -278,7 +278,26 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Newsroom <newsroom@lo
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 COPYRIGHT_EMAIL = os.environ.get("COPYRIGHT_EMAIL", "copyright@localhost")
 
-# --- Takedown mailbox (IMAP) ----------------------------------------------
+# --- Incoming mail (newsroom/inbound.py) -----------------------------------
+# Mail to SUBMISSIONS_EMAIL is routed to stories by email (kept in quarantine until that handler exists).
+SUBMISSIONS_EMAIL = os.environ.get("SUBMISSIONS_EMAIL", "")
+# Further routes, recipient address -> route name (a handler an app registers with newsroom.inbound.register()).
+MAIL_INTAKE_ROUTES = {}
+# A message whose handler fails is retried by each run, and quarantined after this many failures.
+MAIL_INTAKE_MAX_ATTEMPTS = int(os.environ.get("MAIL_INTAKE_MAX_ATTEMPTS", "3"))
+# The mailbox `ingest_mail` and the scheduler read: MAIL_IMAP_* when MAIL_IMAP_HOST is set, else the older
+# TAKEDOWN_IMAP_* names (the copyright mailbox). Implicit TLS by default; handled mail is moved to DONE_FOLDER,
+# quarantined mail to QUARANTINE_FOLDER. Folder names may be Korean (sent in IMAP's modified UTF-7).
+MAIL_IMAP_HOST = os.environ.get("MAIL_IMAP_HOST", "")
+MAIL_IMAP_PORT = int(os.environ.get("MAIL_IMAP_PORT", "993"))
+MAIL_IMAP_USER = os.environ.get("MAIL_IMAP_USER", "")
+MAIL_IMAP_PASSWORD = os.environ.get("MAIL_IMAP_PASSWORD", "")
+MAIL_IMAP_FOLDER = os.environ.get("MAIL_IMAP_FOLDER", "INBOX")
+MAIL_IMAP_SSL = env_bool("MAIL_IMAP_SSL", True)
+MAIL_IMAP_STARTTLS = env_bool("MAIL_IMAP_STARTTLS", False)
+MAIL_IMAP_CA_FILE = os.environ.get("MAIL_IMAP_CA_FILE", "")  # a private CA; empty: the system's
+MAIL_IMAP_DONE_FOLDER = os.environ.get("MAIL_IMAP_DONE_FOLDER", "Processed")
+MAIL_IMAP_QUARANTINE_FOLDER = os.environ.get("MAIL_IMAP_QUARANTINE_FOLDER", "Quarantine")
 TAKEDOWN_IMAP_HOST = os.environ.get("TAKEDOWN_IMAP_HOST", "")
 TAKEDOWN_IMAP_PORT = int(os.environ.get("TAKEDOWN_IMAP_PORT", "993"))
 TAKEDOWN_IMAP_USER = os.environ.get("TAKEDOWN_IMAP_USER", "")
@@ -419,14 +438,10 @@ ANYMAIL = {name.removeprefix("ANYMAIL_"): value for name, value in os.environ.it
 COPYRIGHT_STAFF_GROUP = "Copyright staff"
 # Mail to COPYRIGHT_EMAIL, or to one of these aliases, becomes a takedown case (or a reply on one).
 TAKEDOWN_ADDRESSES = env_list("TAKEDOWN_ADDRESSES")
-# Further intake routes, recipient address -> handler name in submissions/mail_intake.py (e.g. stories by email).
-MAIL_INTAKE_ROUTES = {}
-if NEWSLETTER_BOUNCE_EMAIL:
-    MAIL_INTAKE_ROUTES[NEWSLETTER_BOUNCE_EMAIL] = "newsletter_bounces"
 # Links to an article on ALLOWED_HOSTS or SITE_URL's host are this site's (submissions/article_links.py);
 # these further hosts count too, e.g. a former domain that now redirects here (ALLOWED_HOSTS syntax).
 TAKEDOWN_SITE_HOSTS = env_list("TAKEDOWN_SITE_HOSTS")
-# The copyright mailbox: implicit TLS by default; handled mail is moved to DONE, unreadable mail to QUARANTINE.
+# The copyright mailbox's older names for the MAIL_IMAP_* settings above.
 TAKEDOWN_IMAP_SSL = env_bool("TAKEDOWN_IMAP_SSL", True)
 TAKEDOWN_IMAP_STARTTLS = env_bool("TAKEDOWN_IMAP_STARTTLS", False)
 TAKEDOWN_IMAP_CA_FILE = os.environ.get("TAKEDOWN_IMAP_CA_FILE", "")  # a private CA; empty: the system's

@@ -11,6 +11,7 @@ from django.utils.http import content_disposition_header
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
+from newsroom import inbound
 from submissions import mail_intake, takedowns
 from submissions.models import (
     CounterNotice,
@@ -301,11 +302,11 @@ class QuarantinedMailAdmin(NoAddOrDeleteMixin, _DownloadMixin, admin.ModelAdmin)
     def retry(self, request, queryset):
         for item in queryset.filter(resolved_at__isnull=True):
             raw = bytes(QuarantinedMail.objects.values_list("raw", flat=True).get(pk=item.pk))
-            result = mail_intake.ingest_message(raw, source_id=item.source_id)
-            if result.outcome == mail_intake.Outcome.QUARANTINED:
+            result = inbound.ingest_message(raw, source_id=item.source_id)
+            if result.outcome in (inbound.Outcome.QUARANTINED, inbound.Outcome.RETRY):
                 self.message_user(request, f"#{item.pk}: {result.reason}", admin_messages.WARNING)
                 continue
-            where = f" {result.case.reference}" if result.case else ""
+            where = f" {result.reference}" if result.reference else ""
             QuarantinedMail.objects.filter(pk=item.pk).update(
                 resolved_at=timezone.now(), resolution=f"{result.outcome}{where} (retried by {request.user})")
             self.message_user(request, f"#{item.pk}: {result.outcome}{where}", admin_messages.SUCCESS)

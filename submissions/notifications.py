@@ -103,7 +103,7 @@ def _copyright_domain() -> str:
 def _auto_reply_allowed(address) -> bool:
     """Fewer than TAKEDOWN_AUTO_REPLY_LIMIT automatic emails to the address in the window.
 
-    Counted from the emails on record, not in a cache: every process agrees (`ingest_takedown_mail -`
+    Counted from the emails on record, not in a cache: every process agrees (`ingest_mail -`
     runs once per message), and a case is opened with its year's counter row locked, so two
     acknowledgements are never decided at once.
     """

@@ -1,6 +1,7 @@
 """Plain functions that build valid objects with sensible defaults; override what a test cares about."""
 
 import itertools
+import time
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
@@ -267,3 +268,42 @@ def admin_article_form(article, **overrides):
         data["publish_at_0"], data["publish_at_1"] = local.strftime("%Y-%m-%d"), local.strftime("%H:%M:%S")
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}
+
+
+def delivery_status_notification(*, to, recipient, message_id, delivery_id="", status="5.1.1"):
+    """A bounce report (RFC 3464) from a receiving server about one of our messages, returning its headers."""
+    return f"""From: MAILER-DAEMON@mx.example.org
+To: {to}
+Subject: Undelivered Mail Returned to Sender
+Message-ID: <dsn-{time.time_ns()}@mx.example.org>
+Auto-Submitted: auto-replied
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="b"
+
+--b
+Content-Type: text/plain
+
+Your message could not be delivered.
+
+--b
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.org
+
+Final-Recipient: rfc822; {recipient}
+Original-Recipient: rfc822; {recipient}
+Action: failed
+Status: {status}
+Diagnostic-Code: smtp; 550 5.1.1 User unknown
+
+--b
+Content-Type: text/rfc822-headers
+
+From: Newsroom <newsroom@localhost>
+To: {recipient}
+Subject: Newsroom weekly
+Message-ID: {message_id}
+X-Newsroom-Delivery: {delivery_id}
+
+--b--
+""".replace("\n", "\r\n").encode()

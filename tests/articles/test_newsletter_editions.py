@@ -28,7 +28,8 @@ from django.test import Client
 
 from articles import newsletter, newsletter_editions
 from articles.models import Delivery, Edition, NewsletterSubscriber, SubscriberEvent
-from submissions import mail_intake
+from articles import newsletter_bounces
+from newsroom import inbound
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -79,7 +80,6 @@ def inbox(settings):
     }}
     settings.SITE_URL = SITE
     settings.NEWSLETTER_BOUNCE_EMAIL = BOUNCES
-    settings.MAIL_INTAKE_ROUTES = {BOUNCES: mail_intake.NEWSLETTER_BOUNCES}
     settings.NEWSLETTER_SEND_RATE = 0
     settings.RATELIMIT_ENABLED = False
     box.port = port
@@ -190,41 +190,8 @@ def test_the_header_one_click_unsubscribe_works(inbox):
 
 
 def dsn(*, recipient, message_id, delivery_id, status="5.1.1"):
-    return f"""From: MAILER-DAEMON@mx.example.org
-To: {BOUNCES}
-Subject: Undelivered Mail Returned to Sender
-Message-ID: <dsn-{time.time_ns()}@mx.example.org>
-Auto-Submitted: auto-replied
-MIME-Version: 1.0
-Content-Type: multipart/report; report-type=delivery-status; boundary="b"
-
---b
-Content-Type: text/plain
-
-Your message could not be delivered.
-
---b
-Content-Type: message/delivery-status
-
-Reporting-MTA: dns; mx.example.org
-
-Final-Recipient: rfc822; {recipient}
-Original-Recipient: rfc822; {recipient}
-Action: failed
-Status: {status}
-Diagnostic-Code: smtp; 550 5.1.1 User unknown
-
---b
-Content-Type: text/rfc822-headers
-
-From: Newsroom <newsroom@localhost>
-To: {recipient}
-Subject: Newsroom weekly
-Message-ID: {message_id}
-X-Newsroom-Delivery: {delivery_id}
-
---b--
-""".replace("\n", "\r\n").encode()
+    return factories.delivery_status_notification(to=BOUNCES, recipient=recipient, message_id=message_id,
+                                                  delivery_id=delivery_id, status=status)
 
 
 def test_a_dsn_hard_bounce_at_the_bounce_address_suppresses_the_address(inbox):
@@ -234,16 +201,16 @@ def test_a_dsn_hard_bounce_at_the_bounce_address_suppresses_the_address(inbox):
     send("en")
     [message] = inbox.to("reader@example.com")
 
-    forged = mail_intake.ingest_message(dsn(recipient="reader@example.com", message_id="<guess@news.example>",
+    forged = inbound.ingest_message(dsn(recipient="reader@example.com", message_id="<guess@news.example>",
                                             delivery_id="1"))
-    assert forged.outcome == mail_intake.Outcome.QUARANTINED
+    assert forged.outcome == inbound.Outcome.QUARANTINED
     subscriber.refresh_from_db()
     assert subscriber.status == Status.CONFIRMED
 
-    result = mail_intake.ingest_message(dsn(recipient="reader@example.com", message_id=message["Message-ID"],
+    result = inbound.ingest_message(dsn(recipient="reader@example.com", message_id=message["Message-ID"],
                                             delivery_id=message["X-Newsroom-Delivery"]))
 
-    assert result.outcome == mail_intake.Outcome.BOUNCE
+    assert result.outcome == newsletter_bounces.BOUNCE
     subscriber.refresh_from_db()
     assert (subscriber.status, subscriber.suppression_reason) == (Status.SUPPRESSED, "hard_bounce")
     assert SubscriberEvent.objects.filter(subscriber=subscriber, to_status=Status.SUPPRESSED).exists()

@@ -185,7 +185,8 @@ def build_world():
 
 def _copyright_objects(owner, category):
     try:
-        from submissions import mail_intake, takedowns
+        from newsroom import inbound
+        from submissions import takedowns
         from submissions.models import TakedownMessage
     except ImportError:
         return {}
@@ -203,7 +204,7 @@ def _copyright_objects(owner, category):
     raw = (b"From: Jo <jo@example.com>\r\nTo: copyright@newsroom.test\r\nSubject: Takedown\r\n"
            b"Message-ID: <permissions@example.com>\r\nDate: Mon, 05 Jan 2026 10:00:00 +0000\r\n\r\n"
            b"Please remove my photo.\r\n")
-    mail_intake.ingest_message(raw)
+    inbound.ingest_message(raw)
     message = TakedownMessage.objects.filter(message_id__contains="permissions@example.com").select_related("case").get()
     case.refresh_from_db()
     return {"case": case, "mail_case": message.case, "mail_message": message}

@@ -95,7 +95,8 @@ def build_pages(base_url):
 
 def _takedown_pages(category, author):
     try:
-        from submissions import mail_intake, takedowns
+        from newsroom import inbound
+        from submissions import takedowns
         from submissions.models import TakedownCase
     except ImportError:
         return None
@@ -121,7 +122,7 @@ def _takedown_pages(category, author):
             f"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\nInfringing: {url}\r\n"
             f"--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{html}\r\n--b--\r\n"
         ).encode()
-        mail_intake.ingest_message(raw)
+        inbound.ingest_message(raw)
     paths = ["/copyright/cases/"]
     cases = list(TakedownCase.objects.order_by("pk"))
     paths += [reverse("submissions:takedown_case", args=[case.reference]) for case in cases]

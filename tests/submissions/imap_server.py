@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from imapclient import imap_utf7
 
 START_TIMEOUT = 15  # seconds; Dovecot is usually up in well under one
 _FOLDER_RE = re.compile(rb'\((?P<flags>[^)]*)\) (?P<delimiter>"[^"]*"|NIL) (?P<name>.+)')
@@ -87,12 +88,12 @@ class ImapTestServer:
         for line in data:
             match = _FOLDER_RE.match(line or b"")
             if match:
-                names.append(match.group("name").decode().strip('"'))
+                names.append(imap_utf7.decode(match.group("name").strip(b'"')))
         return sorted(names)
 
     def reset(self) -> None:
         """Empty INBOX and delete every other folder: each test starts from a clean mailbox."""
-        for folder in self.folders():
+        for folder in reversed(self.folders()):  # children before their parents
             if folder != "INBOX":
                 with self._session() as conn:
                     conn.delete(_quote(folder))
@@ -114,6 +115,8 @@ class ImapTestServer:
 
 
 def _quote(folder: str) -> str:
+    """A folder name as IMAP sends it: modified UTF-7 (RFC 3501 §5.1.3, so 받은편지함 too), quoted when unusual."""
+    folder = imap_utf7.encode(folder).decode("ascii")
     return folder if re.fullmatch(r"[A-Za-z0-9_./-]+", folder) else '"' + folder.replace('"', '\\"') + '"'
 
 

@@ -6,7 +6,8 @@ from email.utils import make_msgid
 import pytest
 
 from articles import publishing
-from submissions import article_links, mail_intake
+from newsroom import inbound
+from submissions import article_links
 from submissions.mail_parsing import parse
 from submissions.takedown_forms import TakedownReportForm, article_slug
 from tests import factories
@@ -123,7 +124,7 @@ def _mail_article(url, settings):
     settings.COPYRIGHT_EMAIL = "copyright@news.example.org"
     raw = (f"From: jane@lumen-photo.example.com\nTo: copyright@news.example.org\nSubject: notice\n"
            f"Message-ID: {make_msgid()}\n\nThe infringing article: {url}\n").encode()
-    case = mail_intake.ingest_message(raw).case
+    case = inbound.ingest_message(raw).case
     return case.articles.get() if case.articles.exists() else None
 
 

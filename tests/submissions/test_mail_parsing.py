@@ -1,4 +1,4 @@
-"""submissions.mail_parsing against the sample corpus in tests/data/mail (no database)."""
+"""newsroom.mail_parsing and the takedown rules of submissions.mail_parsing against the sample corpus in tests/data/mail (no database)."""
 
 import random
 import re
@@ -8,15 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from submissions.mail_parsing import (
-    MAX_TEXT_CHARS,
-    NOTICE_ELEMENTS,
-    ParsedMail,
-    UnparseableMail,
-    decode_bytes,
-    html_to_text,
-    parse,
-)
+from newsroom.mail_parsing import MAX_TEXT_CHARS, UnparseableMail, decode_bytes, html_to_text
+from submissions.mail_parsing import NOTICE_ELEMENTS, parse
+from submissions.mail_parsing import NoticeMail as ParsedMail
 
 MAIL = Path(__file__).resolve().parent.parent / "data" / "mail"
 SITE = {"news.example.org"}

@@ -1,4 +1,4 @@
-"""submissions.mail_sources: Maildir and mbox built with the stdlib, IMAP against a real Dovecot."""
+"""newsroom.mail_sources: Maildir and mbox built with the stdlib, IMAP against a real Dovecot."""
 
 import io
 import mailbox
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from submissions.mail_parsing import UnparseableMail, parse
-from submissions.mail_sources import (
+from newsroom.mail_sources import (
     ImapSource,
     MailSourceError,
     SourceMessage,

@@ -4,23 +4,24 @@ Every reader yields SourceMessage objects: the raw bytes, a stable id for logs, 
 callables the intake calls once it has decided: `ack()` (handled, recorded in the database)
 and `quarantine()` (not an email, or it could not be handled; set aside for a person). A
 message neither acked nor quarantined stays where it is and is read again next time, which
-is what a failed run wants. Re-reading is harmless because the intake is idempotent by
-Message-ID.
+is what a failed run wants. Re-reading is harmless because the intake (newsroom/inbound.py)
+stores each message once, by Message-ID and checksum.
 """
 
 from __future__ import annotations
 
 import contextlib
-import imaplib
 import mailbox
 import os
-import re
 import ssl as ssl_module
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, TextIO
+
+from imapclient import DELETED, IMAPClient
+from imapclient.exceptions import IMAPClientError
 
 
 class MailSourceError(Exception):
@@ -107,7 +108,7 @@ def from_mbox(path: str | os.PathLike) -> Iterator[SourceMessage]:
 
 
 def from_stdin(stream: BinaryIO | TextIO | None = None) -> Iterator[SourceMessage]:
-    """The one message a mail server pipes in (`ingest_takedown_mail -`)."""
+    """The one message a mail server pipes in (`ingest_mail -`)."""
     stream = stream if stream is not None else sys.stdin
     binary = getattr(stream, "buffer", stream)  # the bytes under a text stream: no decoding
     raw = binary.read()
@@ -121,7 +122,8 @@ def from_stdin(stream: BinaryIO | TextIO | None = None) -> Iterator[SourceMessag
 
 class ImapSource:
     """Messages in one IMAP folder; ack moves a message to `done_folder`, quarantine to
-    `quarantine_folder` (both created when missing).
+    `quarantine_folder` (both created when missing). Folder names may be any Unicode
+    (받은편지함/저작권): IMAPClient sends them in IMAP's modified UTF-7 (RFC 3501 §5.1.3).
 
         with ImapSource(host, 993, user, password, "INBOX") as source:
             for message in source:
@@ -141,8 +143,7 @@ class ImapSource:
         self.folder, self.done_folder, self.quarantine_folder = folder, done_folder, quarantine_folder
         self.ssl, self.starttls = ssl, starttls
         self.ssl_context = ssl_context or ssl_module.create_default_context()
-        self._conn: imaplib.IMAP4 | None = None
-        self._capabilities: set[str] = set()
+        self._client: IMAPClient | None = None
         self._uidvalidity = ""
 
     def __enter__(self) -> ImapSource:
@@ -154,42 +155,36 @@ class ImapSource:
 
     def connect(self) -> None:
         try:
-            if self.ssl:
-                self._conn = imaplib.IMAP4_SSL(self.host, self.port, ssl_context=self.ssl_context,
+            self._client = client = IMAPClient(self.host, self.port, ssl=self.ssl, ssl_context=self.ssl_context,
                                                timeout=self.timeout)
-            else:
-                self._conn = imaplib.IMAP4(self.host, self.port, timeout=self.timeout)
-                if self.starttls:
-                    self._conn.starttls(self.ssl_context)
-            conn = self._conn
-            self._call("LOGIN", lambda: conn.login(self.user, self.password))  # no password in errors
-            # Servers announce more after login (Dovecot: MOVE, UIDPLUS), and imaplib keeps
-            # only what was announced before; ask again.
-            data = self._call("CAPABILITY", self._conn.capability)
-            self._capabilities = set((data[-1] or b"").decode().upper().split())
-            self._select()
+            if self.starttls and not self.ssl:
+                client.starttls(self.ssl_context)
+            self._call("LOGIN", client.login, self.user, self.password)  # no password in errors
+            selected = self._call("SELECT", client.select_folder, self.folder)
+            self._uidvalidity = str(selected.get(b"UIDVALIDITY", ""))
             for folder in (self.done_folder, self.quarantine_folder):
-                self._create(folder)
+                if not self._call("LIST", client.folder_exists, folder):
+                    self._call("CREATE", client.create_folder, folder)
         except MailSourceError:
             self.close()
             raise
-        except (imaplib.IMAP4.error, OSError) as exc:  # refused, TLS failure, timeout
+        except (IMAPClientError, OSError) as exc:  # refused, TLS failure, timeout
             self.close()
             raise MailSourceError(f"IMAP {self.user}@{self.host}:{self.port}: {exc}") from exc
 
     def close(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is None:
+        client, self._client = self._client, None
+        if client is None:
             return
-        with contextlib.suppress(imaplib.IMAP4.error, OSError):
-            conn.logout()  # not CLOSE: that would expunge whatever anyone flagged \Deleted
+        with contextlib.suppress(IMAPClientError, OSError):
+            client.logout()  # not CLOSE: that would expunge whatever anyone flagged \Deleted
 
     def __iter__(self) -> Iterator[SourceMessage]:
-        opened_here = self._conn is None
+        opened_here = self._client is None
         if opened_here:
             self.connect()
         try:
-            for uid in self._uids():
+            for uid in self._call("SEARCH", self._require_client().search, ["UNDELETED"]):
                 raw = self._fetch(uid)
                 if raw is not None:
                     yield SourceMessage(
@@ -203,70 +198,34 @@ class ImapSource:
             if opened_here:
                 self.close()
 
-    # The IMAP conversation, one command each; any failure becomes a MailSourceError.
-
-    def _call(self, what: str, command: Callable[..., tuple[str, list]], *args: str) -> list:
+    def _call(self, what: str, command: Callable, *args):
+        """One IMAP command; any failure becomes a MailSourceError (without the arguments: the password)."""
         try:
-            status, data = command(*args)
-        except (imaplib.IMAP4.error, OSError) as exc:
+            return command(*args)
+        except (IMAPClientError, OSError) as exc:
             raise MailSourceError(f"IMAP {what} failed: {exc}") from exc
-        if status != "OK":
-            raise MailSourceError(f"IMAP {what} {' '.join(args)} answered {status}: {data!r}")
-        return data
 
-    def _uid(self, command: str, *args: str) -> list:
-        conn = self._require_connection()
-        return self._call(f"UID {command}", lambda *a: conn.uid(command, *a), *args)
-
-    def _require_connection(self) -> imaplib.IMAP4:
-        if self._conn is None:
+    def _require_client(self) -> IMAPClient:
+        if self._client is None:
             raise MailSourceError("the IMAP connection is closed (ack inside the loop, or use `with`)")
-        return self._conn
+        return self._client
 
-    def _select(self) -> None:
-        conn = self._require_connection()
-        self._call("SELECT", conn.select, _quote(self.folder))
-        self._uidvalidity = (conn.response("UIDVALIDITY")[1] or [b""])[0].decode()
-
-    def _create(self, folder: str) -> None:
-        conn = self._require_connection()
-        status, _ = conn.create(_quote(folder))
-        if status != "OK":  # usually "already exists"; LIST tells for sure
-            listed = self._call("LIST", conn.list, '""', _quote(folder))
-            if not any(listed):
-                raise MailSourceError(f"IMAP folder {folder!r} is missing and cannot be created")
-
-    def _uids(self) -> list[str]:
-        data = self._uid("SEARCH", "UNDELETED")
-        return [uid.decode() for uid in (data[0] or b"").split()]
-
-    def _fetch(self, uid: str) -> bytes | None:
+    def _fetch(self, uid: int) -> bytes | None:
         # BODY.PEEK leaves \Seen alone, so a message that fails stays unread for a person too.
-        for item in self._uid("FETCH", uid, "(BODY.PEEK[])"):
-            if isinstance(item, tuple) and len(item) == 2:
-                return item[1]
-        return None  # expunged by someone else since the search
+        found = self._call("FETCH", self._require_client().fetch, [uid], ["BODY.PEEK[]"])
+        return found.get(uid, {}).get(b"BODY[]")  # None: expunged by someone else since the search
 
-    def _supports(self, capability: str) -> bool:
-        return capability in self._capabilities
-
-    def _move(self, uid: str, folder: str) -> None:
-        if self._supports("MOVE"):
-            self._uid("MOVE", uid, _quote(folder))
+    def _move(self, uid: int, folder: str) -> None:
+        client = self._require_client()
+        if client.has_capability("MOVE"):
+            self._call("MOVE", client.move, [uid], folder)
             return
-        self._uid("COPY", uid, _quote(folder))
-        self._uid("STORE", uid, "+FLAGS.SILENT", r"(\Deleted)")
-        if self._supports("UIDPLUS"):
-            self._uid("EXPUNGE", uid)  # only this message, not others flagged \Deleted
+        self._call("COPY", client.copy, [uid], folder)
+        self._call("STORE", client.add_flags, [uid], [DELETED])
+        if client.has_capability("UIDPLUS"):
+            self._call("EXPUNGE", client.uid_expunge, [uid])  # only this message, not others flagged \Deleted
         else:
-            self._call("EXPUNGE", self._require_connection().expunge)
-
-
-def _quote(folder: str) -> str:
-    """An IMAP astring: imaplib sends arguments as they are, so quote anything unusual."""
-    if re.fullmatch(r"[A-Za-z0-9_./-]+", folder):
-        return folder
-    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            self._call("EXPUNGE", client.expunge)
 
 
 def _once(action: Callable[[], None]) -> Callable[[], None]:
