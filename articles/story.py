@@ -15,6 +15,7 @@ from django.utils.functional import cached_property
 from articles import cache_tags
 from articles.models import Article, ArticleQuerySet, Disclaimer, Tag
 from newsroom import public_cache
+from newsroom.prepared import Prepared
 
 RELATED_COUNT = 4
 # Only the newest candidates sharing a tag are ranked, so the cost stays flat as tags grow.
@@ -97,6 +98,14 @@ class Story:
         return related, tags | cache_tags.cards(related)
 
 
+# One row per (article, shared tag), newest first: an article's rows are adjacent, so the rows after the
+# first RELATED_CANDIDATES hold the rest of the last candidates' shared tags. Run on every article page.
+_NEWEST_SHARING_A_TAG = Prepared(
+    lambda article_id, tag_ids: Article.objects.published().exclude(pk=article_id).filter(tags__in=tag_ids)
+    .order_by("-published_at", "-id").values_list("pk")[: RELATED_CANDIDATES + len(tag_ids) - 1]
+)
+
+
 def _stories_with_tag(up_to):
     """How many stories carry the tag, counted up to `up_to` in the (tag, article) index alone
     (articles migration 0016)."""
@@ -116,12 +125,7 @@ def _candidate_rows(article, tags):
     tags' own rows are read instead, with their stories by primary key."""
     tag_ids = [tag.pk for tag in tags]
     if sum(tag.stories for tag in tags) > RARE_TAG_ROWS:
-        # An article's rows (one per shared tag) are adjacent: the rows after the first
-        # RELATED_CANDIDATES hold the rest of the last candidates' shared tags.
-        return list(
-            Article.objects.published().exclude(pk=article.pk).filter(tags__in=tag_ids)
-            .order_by("-published_at", "-id").values_list("pk", flat=True)[: RELATED_CANDIDATES + len(tag_ids) - 1]
-        )
+        return [pk for (pk,) in _NEWEST_SHARING_A_TAG.rows(article.pk, tag_ids)]
     # Visibility is selected, not filtered: a condition on status would lead SQLite onto the status index.
     rows = (
         Article.tags.through.objects.filter(tag_id__in=tag_ids).exclude(article_id=article.pk)
