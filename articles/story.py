@@ -8,22 +8,16 @@ Previews render the very same parts. Each part names its cache tags whenever it 
 
 from collections import Counter
 
-from django.db import connection
-from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 
-from articles import cache_tags
-from articles.models import Article, ArticleQuerySet, Disclaimer, Tag
+from articles import cache_tags, tagged
+from articles.models import Article, Disclaimer
 from newsroom import public_cache
 from newsroom.prepared import Prepared
 
 RELATED_COUNT = 4
 # Only the newest candidates sharing a tag are ranked, so the cost stays flat as tags grow.
 RELATED_CANDIDATES = 100
-# Up to this many (story, tag) rows, the candidates are read from the tags' own rows; beyond, from the
-# publication index newest first, where that many rows among the stories are dense enough to fill the
-# candidates soon (see _candidate_rows).
-RARE_TAG_ROWS = 1000
 
 
 class Story:
@@ -42,8 +36,8 @@ class Story:
 
     @cached_property
     def _tags(self):
-        # Each with how many stories carry it, counted up to RARE_TAG_ROWS + 1 (see _candidate_rows).
-        return list(self.article.tags.annotate(stories=_stories_with_tag(RARE_TAG_ROWS + 1)))
+        # With how many stories carry each (up to a bound): rare tags are read another way (_candidate_rows).
+        return list(self.article.tags.annotate(stories=tagged.story_count()))
 
     @cached_property
     def _disclaimers(self):
@@ -106,31 +100,14 @@ _NEWEST_SHARING_A_TAG = Prepared(
 )
 
 
-def _stories_with_tag(up_to):
-    """How many stories carry the tag, counted up to `up_to` in the (tag, article) index alone
-    (articles migration 0016)."""
-    table = connection.ops.quote_name(Article.tags.through._meta.db_table)
-    tag_id = f"{connection.ops.quote_name(Tag._meta.db_table)}.{connection.ops.quote_name('id')}"
-    return RawSQL(f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE tag_id = {tag_id} LIMIT %s) AS tagged", [up_to])
-
-
 def _candidate_rows(article, tags):
     """The newest RELATED_CANDIDATES public stories sharing a tag with `article`, one row (the pk) per
-    shared tag, newest first, with the rows of the last candidates' other shared tags after them.
-
-    Which end the query starts from decides its cost. Walking the publication index newest first and
-    probing each story's tags stops soon when the tags are common, but reads the whole index when they
-    are rare (a tag on three stories out of 100,000: 62 ms on SQLite, whose planner has no statistics
-    to tell). So when the tags are on RARE_TAG_ROWS stories or fewer in all (counted with the tags), the
-    tags' own rows are read instead, with their stories by primary key."""
+    shared tag, newest first, with the rows of the last candidates' other shared tags after them
+    (from the tags' own rows when they are rare: articles/tagged.py)."""
     tag_ids = [tag.pk for tag in tags]
-    if sum(tag.stories for tag in tags) > RARE_TAG_ROWS:
+    if not tagged.is_rare(tags):
         return [pk for (pk,) in _NEWEST_SHARING_A_TAG.rows(article.pk, tag_ids)]
-    # Visibility is selected, not filtered: a condition on status would lead SQLite onto the status index.
-    rows = (
-        Article.tags.through.objects.filter(tag_id__in=tag_ids).exclude(article_id=article.pk)
-        .values_list("article__published_at", "article_id", ArticleQuerySet.public_condition("article__"))
-    )
-    shared = Counter(pk for _, pk, public in rows if public)
-    newest = sorted({(published_at, pk) for published_at, pk, public in rows if public}, reverse=True)
+    rows = tagged.public_rows(tag_ids, exclude=article.pk)
+    shared = Counter(pk for _, pk, _ in rows)
+    newest = sorted({(published_at, pk) for published_at, pk, _ in rows}, reverse=True)
     return [pk for _, pk in newest for _ in range(shared[pk])]

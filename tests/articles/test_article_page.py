@@ -6,7 +6,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from articles import publishing, story
+from articles import publishing, tagged
 from articles.models import Article
 from tests import factories
 
@@ -138,7 +138,7 @@ def tag_density(request, monkeypatch):
     """Related stories are read from the tags' own rows when few stories carry them, else by walking the
     publication index: both must give the same stories, in the same order."""
     if request.param == "many stories share the tags":
-        monkeypatch.setattr(story, "RARE_TAG_ROWS", 2)
+        monkeypatch.setattr(tagged, "RARE_TAG_ROWS", 2)
     return request.param
 
 
