@@ -11,7 +11,7 @@ from collections import Counter
 from django.utils.functional import cached_property
 
 from articles import cache_tags, tagged
-from articles.models import Article, Disclaimer
+from articles.models import Article, Disclaimer, Tag
 from newsroom import public_cache
 from newsroom.prepared import Prepared
 
@@ -37,11 +37,11 @@ class Story:
     @cached_property
     def _tags(self):
         # With how many stories carry each (up to a bound): rare tags are read another way (_candidate_rows).
-        return list(self.article.tags.annotate(stories=tagged.story_count()))
+        return _TAGS.instances(Tag, self.article.pk)
 
     @cached_property
     def _disclaimers(self):
-        return list(self.article.disclaimers.order_by("position", "id"))
+        return _DISCLAIMERS.instances(Disclaimer, self.article.pk)
 
     @property
     def cover_note(self):
@@ -92,6 +92,16 @@ class Story:
         return related, tags | cache_tags.cards(related)
 
 
+# Asked on every article page: their SQL is written once per process (newsroom/prepared.py).
+_TAGS = Prepared(
+    lambda article_id: Tag.objects.filter(articles__id=article_id).annotate(stories=tagged.story_count())
+    .order_by("name").values_list("pk", "name", "slug", "stories")
+)
+# What the page shows of them (text only: see newsroom/prepared.py); the rest is deferred.
+_DISCLAIMERS = Prepared(
+    lambda article_id: Disclaimer.objects.filter(articles__id=article_id).order_by("position", "id")
+    .values_list("pk", "kind", "name", "html_en", "html_ko", "position")
+)
 # One row per (article, shared tag), newest first: an article's rows are adjacent, so the rows after the
 # first RELATED_CANDIDATES hold the rest of the last candidates' shared tags. Run on every article page.
 _NEWEST_SHARING_A_TAG = Prepared(
