@@ -154,6 +154,20 @@ def url(article, size="card", fmt="jpeg"):
     return default_storage.url(path(article.pk, article.cover_hash, size, fmt))
 
 
+def urls(article):
+    """{(size, format): address} of every file of the article's cover, from one storage call: cover files
+    are public and differ only in their names' endings (a card names six of them, and a storage's url()
+    costs more than the rest of the card's cover)."""
+    if not article.cover_hash:
+        return {}
+    ending = f"og.{EXTENSIONS['jpeg']}"
+    first = default_storage.url(path(article.pk, article.cover_hash, "og", "jpeg"))
+    if not first.endswith(ending):  # a storage that adds to the address (a signature) gets asked for each
+        return {(size, fmt): url(article, size, fmt) for size in covers.SIZES for fmt in EXTENSIONS}
+    stem = first[: -len(ending)]
+    return {(size, fmt): f"{stem}{size}.{extension}" for size in covers.SIZES for fmt, extension in EXTENSIONS.items()}
+
+
 def srcset(article, fmt="jpeg"):
     if not article.cover_hash:
         return ""

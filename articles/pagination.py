@@ -80,5 +80,32 @@ class LanguageRuns:
         return list(ordered.values_list("pk", flat=True)[start:stop])
 
 
+class KnownStories:
+    """A listing of few stories whose (published_at, pk, language) are in hand (a rare tag's:
+    articles/tagged.py), ordered here as LanguageRuns orders them; only a page's cards are loaded."""
+
+    def __init__(self, rows, language, cards):
+        newest = sorted(set(rows), key=lambda row: row[:2], reverse=True)
+        self.ids = [pk for _, pk, lang in newest if lang == language] + [pk for _, pk, lang in newest if lang != language]
+        self.cards = cards
+
+    def count(self):
+        return len(self.ids)
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        ids = self.ids[index]
+        by_id = {item.pk: item for item in self.cards.filter(pk__in=ids)}
+        return [by_id[pk] for pk in ids if pk in by_id]
+
+
 def paginate(queryset, *, language, page, per_page, cards, tags):
     return Paginator(LanguageRuns(queryset, language, cards, tags), per_page).get_page(page)
+
+
+def paginate_known(rows, *, language, page, per_page, cards):
+    return Paginator(KnownStories(rows, language, cards), per_page).get_page(page)

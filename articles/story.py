@@ -10,9 +10,10 @@ from collections import Counter
 
 from django.utils.functional import cached_property
 
-from articles import cache_tags
-from articles.models import Article, Disclaimer
+from articles import cache_tags, tagged
+from articles.models import Article, Disclaimer, Tag
 from newsroom import public_cache
+from newsroom.prepared import Prepared
 
 RELATED_COUNT = 4
 # Only the newest candidates sharing a tag are ranked, so the cost stays flat as tags grow.
@@ -35,11 +36,12 @@ class Story:
 
     @cached_property
     def _tags(self):
-        return list(self.article.tags.all())
+        # With how many stories carry each (up to a bound): rare tags are read another way (_candidate_rows).
+        return _TAGS.instances(Tag, self.article.pk)
 
     @cached_property
     def _disclaimers(self):
-        return list(self.article.disclaimers.order_by("position", "id"))
+        return _DISCLAIMERS.instances(Disclaimer, self.article.pk)
 
     @property
     def cover_note(self):
@@ -67,16 +69,12 @@ class Story:
         With its cache tags: the stories shown, and the lists a new story would enter it from (the tags;
         the section too when the same-tag stories did not fill it)."""
         article = self.article
-        tag_ids = [tag.pk for tag in self.tags]
+        tags = self.tags
+        tag_ids = [tag.pk for tag in tags]
         others = Article.objects.published().exclude(pk=article.pk)
         related = []
         if tag_ids:
-            # One row per (article, shared tag), newest first: an article's rows are adjacent, so the rows
-            # after the first RELATED_CANDIDATES hold the rest of the last candidates' shared tags.
-            rows = list(
-                others.filter(tags__in=tag_ids).order_by("-published_at", "-id")
-                .values_list("pk", flat=True)[: RELATED_CANDIDATES + len(tag_ids) - 1]
-            )
+            rows = _candidate_rows(article, tags)
             shared = Counter(rows)
             candidates = list(dict.fromkeys(rows[:RELATED_CANDIDATES]))  # newest first
             # Most shared tags first; sorted() keeps the newest first among equals.
@@ -92,3 +90,34 @@ class Story:
                 .exclude(pk__in=[a.pk for a in related]).latest()[: RELATED_COUNT - len(related)]
             )
         return related, tags | cache_tags.cards(related)
+
+
+# Asked on every article page: their SQL is written once per process (newsroom/prepared.py).
+_TAGS = Prepared(
+    lambda article_id: Tag.objects.filter(articles__id=article_id).annotate(stories=tagged.story_count())
+    .order_by("name").values_list("pk", "name", "slug", "stories")
+)
+# What the page shows of them (text only: see newsroom/prepared.py); the rest is deferred.
+_DISCLAIMERS = Prepared(
+    lambda article_id: Disclaimer.objects.filter(articles__id=article_id).order_by("position", "id")
+    .values_list("pk", "kind", "name", "html_en", "html_ko", "position")
+)
+# One row per (article, shared tag), newest first: an article's rows are adjacent, so the rows after the
+# first RELATED_CANDIDATES hold the rest of the last candidates' shared tags. Run on every article page.
+_NEWEST_SHARING_A_TAG = Prepared(
+    lambda article_id, tag_ids: Article.objects.published().exclude(pk=article_id).filter(tags__in=tag_ids)
+    .order_by("-published_at", "-id").values_list("pk")[: RELATED_CANDIDATES + len(tag_ids) - 1]
+)
+
+
+def _candidate_rows(article, tags):
+    """The newest RELATED_CANDIDATES public stories sharing a tag with `article`, one row (the pk) per
+    shared tag, newest first, with the rows of the last candidates' other shared tags after them
+    (from the tags' own rows when they are rare: articles/tagged.py)."""
+    tag_ids = [tag.pk for tag in tags]
+    if not tagged.is_rare(tags):
+        return [pk for (pk,) in _NEWEST_SHARING_A_TAG.rows(article.pk, tag_ids)]
+    rows = tagged.public_rows(tag_ids, exclude=article.pk)
+    shared = Counter(pk for _, pk, _ in rows)
+    newest = sorted({(published_at, pk) for published_at, pk, _ in rows}, reverse=True)
+    return [pk for _, pk in newest for _ in range(shared[pk])]

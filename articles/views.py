@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
-from articles import cache_tags, newsletter, pagination, publishing, search as search_index
+from articles import cache_tags, newsletter, pagination, publishing, search as search_index, tagged
 from articles.forms import NewsletterForm, SearchForm
 from articles.models import Article, AuthorProfile, Category, Language, Page, SlugRedirect, Tag
 from articles.story import Story
@@ -181,9 +181,14 @@ def category(request, slug):
 
 @require_safe
 def tag(request, slug):
-    tag = get_object_or_404(Tag, slug=slug)
-    articles = _public_cards().filter(tags=tag)
-    page_obj = _paginate_language_first(request, articles, cache_tags.tag(tag.pk))
+    tag = get_object_or_404(Tag.objects.annotate(stories=tagged.story_count()), slug=slug)
+    if tagged.is_rare([tag]):  # read from the tag's own rows (articles/tagged.py)
+        page_obj = pagination.paginate_known(
+            tagged.public_rows([tag.pk]), language=get_language(), page=request.GET.get("page"),
+            per_page=settings.ARTICLES_PER_PAGE, cards=Article.objects.for_cards(),
+        )
+    else:
+        page_obj = _paginate_language_first(request, _public_cards().filter(tags=tag), cache_tags.tag(tag.pk))
     _shows(cache_tags.tag(tag.pk), cards=page_obj)
     return render(request, "articles/tag_list.html", {"tag": tag, "page_obj": page_obj})
 

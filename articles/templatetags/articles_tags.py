@@ -37,7 +37,7 @@ def cover(article, sizes="(min-width: 992px) 800px, 100vw", eager=False, size="c
     if not article.cover_hash:
         return format_html('<div class="cover-placeholder" role="img" aria-label="{}"></div>',
                            gettext("Illustration is being generated"))
-    urls = {(name, fmt): cover_files.url(article, name, fmt) for name in SRCSET_SIZES for fmt in covers.FORMATS}
+    urls = cover_files.urls(article)
     srcset = {fmt: ", ".join(f"{urls[name, fmt]} {covers.SIZES[name][0]}w" for name in SRCSET_SIZES) for fmt in covers.FORMATS}
     width = 1200 if size == "og" else 800 if size == "card" else 400
     if article.cover_source == article.CoverSource.UPLOADED:
