@@ -224,6 +224,10 @@ class LoginForm(allauth_forms.LoginForm):
 
     throttled = None
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = _("Username or email")
+
     @sensitive_variables("password")
     def clean(self):
         login = self.cleaned_data.get("login")

@@ -1,11 +1,13 @@
+import importlib
 import re
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.core import mail
 
-from newsroom.models import RateCounter
+from newsroom.models import OutboundEmail, RateCounter
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -234,3 +236,25 @@ def test_password_reset_is_limited_per_ip_address(client, settings):
     codes = [client.post("/accounts/password/reset/", {"email": f"n{i}@example.com"}).status_code for i in range(3)]
 
     assert codes == [302, 302, 429]
+
+
+def test_account_emails_go_through_the_outbox_once_in_the_readers_language(client, sent):
+    sent(client.post, "/ko/accounts/signup/", SIGNUP)
+
+    record = OutboundEmail.objects.get()
+    assert record.recipients == ["newcomer@example.com"] and record.status == OutboundEmail.Status.SENT
+    assert len(mail.outbox) == 1 and "[Newsroom]" in mail.outbox[0].subject
+    assert re.search(r"[가-힣]", mail.outbox[0].body) and "/ko/accounts/confirm-email/" in mail.outbox[0].body
+
+
+def test_existing_accounts_get_their_email_addresses():
+    migration = importlib.import_module("newsroom.migrations.0007_allauth_email_addresses")
+    active = User.objects.create_user(username="active", email="Active@example.com", password="x")
+    waiting = User.objects.create_user(username="waiting", email="waiting@example.com", is_active=False)
+    User.objects.create_user(username="noemail", email="")
+
+    migration.create_email_addresses(django_apps, None)
+
+    assert {(a.user.username, a.email, a.verified, a.primary) for a in EmailAddress.objects.all()} == {
+        ("active", "active@example.com", True, True), ("waiting", "waiting@example.com", False, True)}
+    assert active.is_active and not waiting.is_active
