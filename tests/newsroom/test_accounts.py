@@ -8,6 +8,8 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 
 from newsroom.models import OutboundEmail, RateCounter
+from submissions import moderation
+from submissions.models import Status
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -151,21 +153,24 @@ def test_reset_link_is_built_from_site_url_whatever_the_host(client, settings, s
     assert "news.example" in mail.outbox[0].alternatives[0][0]  # the HTML part, in our layout
 
 
-def test_an_inactive_guest_account_recovers_by_password_reset(client, sent):
-    guest = User.objects.create_user(username="guest", email="guest@example.com", is_active=False)
-    guest.set_unusable_password()
-    guest.save()
+def test_the_account_of_an_approved_guest_story_recovers_by_password_reset(client, sent):
+    moderator = factories.moderator(username="maya")
+    submission = factories.submission(status=Status.IN_REVIEW, by=moderator, guest_email="Hana.Guest@example.com",
+                                      guest_name="Hana Guest")
+    guest = moderation.approve(submission, by=moderator).author
+    assert not guest.is_active and not guest.has_usable_password()
 
-    response = sent(client.post, "/accounts/password/reset/", {"email": "guest@example.com"}, follow=True)
+    response = sent(client.post, "/accounts/password/reset/", {"email": "hana.guest@example.com"}, follow=True)
     assert "password reset" in response.content.decode().lower()
-    link = link_in(mail.outbox[0], "/accounts/password/reset/key/")
-    form_page = client.get(link, follow=True)
+    link = link_in(mail.outbox[-1], "/accounts/password/reset/key/")
+    form_page = client.get(link, follow=True)  # allauth moves the key into the session, then shows the form
     new = {"password1": "a-fresh-long-passphrase", "password2": "a-fresh-long-passphrase"}
-    client.post(form_page.redirect_chain[-1][0] if form_page.redirect_chain else link, new)
+    client.post(form_page.redirect_chain[-1][0], new)
 
     guest.refresh_from_db()
     assert guest.is_active and EmailAddress.objects.get(user=guest).verified
-    assert client.post("/accounts/login/", {"login": "guest@example.com", "password": new["password1"]}).status_code == 302
+    login = client.post("/accounts/login/", {"login": "hana.guest@example.com", "password": new["password1"]})
+    assert login.status_code == 302
 
 
 def test_an_account_closed_by_staff_gets_no_reset_link(client, sent):
@@ -258,3 +263,18 @@ def test_existing_accounts_get_their_email_addresses():
     assert {(a.user.username, a.email, a.verified, a.primary) for a in EmailAddress.objects.all()} == {
         ("active", "active@example.com", True, True), ("waiting", "waiting@example.com", False, True)}
     assert active.is_active and not waiting.is_active
+
+
+def test_a_new_email_address_replaces_the_old_one_once_confirmed(client, sent):
+    reader = factories.user(username="reader", email="old@example.com")
+    client.force_login(reader)
+
+    response = sent(client.post, "/accounts/email/", {"action_add": "", "email": "new@example.com"}, follow=True)
+
+    assert response.status_code == 200 and mail.outbox[-1].to == ["new@example.com"]
+    reader.refresh_from_db()
+    assert reader.email == "old@example.com"  # not before the new address is confirmed
+    client.post(link_in(mail.outbox[-1], "/accounts/confirm-email/"))
+    reader.refresh_from_db()
+    assert reader.email == "new@example.com"
+    assert list(EmailAddress.objects.filter(user=reader).values_list("email", "verified")) == [("new@example.com", True)]
