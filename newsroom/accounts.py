@@ -7,8 +7,8 @@ log-in by username or email, password reset and email change. What is ours:
   SITE_URL, never from the request's Host;
 - every limit counts in `newsroom/ratelimit.py`, which all processes share (allauth's own limits
   count in the cache, per process without Redis, so they are off): log-ins with `LoginThrottle`,
-  sign-ups and password resets per address and IP, confirmation emails one per address per
-  EMAIL_CONFIRMATION_COOLDOWN_SECONDS;
+  sign-ups and password resets per address and IP, confirmation emails per address and account
+  (EMAIL_CONFIRMATION_RATE_LIMITS);
 - an account that has never confirmed an address and is inactive (guests whose story was approved,
   sign-ups from before allauth) is *awaiting confirmation*, not closed: confirming its address or
   resetting its password makes it usable. An inactive account with a confirmed address stays closed.
@@ -111,10 +111,17 @@ class AccountAdapter(DefaultAccountAdapter):
         })
 
     def send_confirmation_mail(self, request, emailconfirmation, signup):
-        """At most one per address per cooldown: logging in again and again does not flood an inbox."""
-        address = emailconfirmation.email_address.email.lower()
-        if ratelimit.hit(f"email_confirmation:{address}", 1, settings.EMAIL_CONFIRMATION_COOLDOWN_SECONDS):
-            super().send_confirmation_mail(request, emailconfirmation, signup)
+        """Within EMAIL_CONFIRMATION_RATE_LIMITS: logging in again and again does not flood an inbox."""
+        address = emailconfirmation.email_address
+        limits = settings.EMAIL_CONFIRMATION_RATE_LIMITS
+        try:
+            ratelimit.enforce("email_confirmation", [
+                ("email", address.email.lower(), *limits["email"]),
+                ("account", str(address.user_id), *limits["account"]),
+            ])
+        except ratelimit.RateLimited:
+            return  # the link sent a moment ago still works
+        super().send_confirmation_mail(request, emailconfirmation, signup)
 
     def respond_user_inactive(self, request, user):
         """The right password for an account awaiting confirmation: send (again) the link, say so."""

@@ -217,7 +217,6 @@ ACCOUNT_CHANGE_EMAIL = True  # a new address replaces the old one once confirmed
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_USER_DISPLAY = "newsroom.accounts.user_display"
-ACCOUNT_EMAIL_SUBJECT_PREFIX = ""  # the site's name is in each subject, never the request's Host
 # allauth counts its limits in the cache, which is per process without Redis: every limit is ours
 # instead (newsroom/ratelimit.py, shared by all processes), see newsroom/accounts.py.
 ACCOUNT_RATE_LIMITS = False
@@ -484,8 +483,9 @@ TAKEDOWN_AUTO_REPLY_LIMIT = (10, 60 * 60)
 LOGIN_RATE_LIMITS = {"username_ip": (5, 15 * 60), "username": (20, 60 * 60), "ip": (50, 60 * 60)}
 NEWSLETTER_RATE_LIMITS = {"email": (3, 60 * 60), "ip": (10, 60 * 60)}
 PASSWORD_RESET_RATE_LIMITS = {"email": (3, 60 * 60), "ip": (10, 60 * 60)}
-# Confirmation emails sent again at log-in: at most one per address in this many seconds.
-EMAIL_CONFIRMATION_COOLDOWN_SECONDS = 3 * 60
+# Email confirmations (sent again at log-in, or for a new address): one per address per 3 minutes,
+# and a few per account per hour, so that adding addresses cannot send mail to strangers in bulk.
+EMAIL_CONFIRMATION_RATE_LIMITS = {"email": (1, 3 * 60), "account": (5, 60 * 60)}
 # Whole request bodies above this are refused (413) before they are read; the proxy in front
 # should refuse them too (nginx: client_max_body_size 16m). Text fields alone are limited by
 # DATA_UPLOAD_MAX_MEMORY_SIZE and images by IMAGE_UPLOAD_MAX_BYTES (both above).

@@ -278,3 +278,13 @@ def test_a_new_email_address_replaces_the_old_one_once_confirmed(client, sent):
     reader.refresh_from_db()
     assert reader.email == "new@example.com"
     assert list(EmailAddress.objects.filter(user=reader).values_list("email", "verified")) == [("new@example.com", True)]
+
+
+def test_adding_addresses_cannot_mail_strangers_in_bulk(client, sent, settings):
+    settings.EMAIL_CONFIRMATION_RATE_LIMITS = {"email": (1, 180), "account": (2, 3600)}
+    client.force_login(factories.user(username="reader"))
+
+    for n in range(4):
+        sent(client.post, "/accounts/email/", {"action_add": "", "email": f"stranger{n}@example.com"})
+
+    assert [m.to for m in mail.outbox] == [["stranger0@example.com"], ["stranger1@example.com"]]
