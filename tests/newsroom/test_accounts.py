@@ -249,7 +249,10 @@ def test_account_emails_go_through_the_outbox_once_in_the_readers_language(clien
     record = OutboundEmail.objects.get()
     assert record.recipients == ["newcomer@example.com"] and record.status == OutboundEmail.Status.SENT
     assert len(mail.outbox) == 1 and "[Newsroom]" in mail.outbox[0].subject
-    assert re.search(r"[가-힣]", mail.outbox[0].body) and "/ko/accounts/confirm-email/" in mail.outbox[0].body
+    body = mail.outbox[0].body
+    assert re.search(r"[가-힣]", body) and "/ko/accounts/confirm-email/" in body
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+", body).group(0)
+    assert link.endswith("/"), link  # on a line of its own: no Korean particle glued to the address
 
 
 def test_existing_accounts_get_their_email_addresses():
