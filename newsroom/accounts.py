@@ -323,6 +323,21 @@ class ResetPasswordKeyForm(allauth_forms.ResetPasswordKeyForm):
             confirm_and_activate(self.user)  # the link reached the account's only address
 
 
+class ChangePasswordForm(allauth_forms.ChangePasswordForm):
+    """The current password is checked within PASSWORD_CHANGE_RATE_LIMITS: a borrowed session cannot guess it."""
+
+    @sensitive_variables("password")
+    def clean_oldpassword(self):
+        try:
+            attempt = ratelimit.enforce("password_change", [
+                ("account", str(self.user.pk), *settings.PASSWORD_CHANGE_RATE_LIMITS["account"])])
+        except ratelimit.RateLimited as error:
+            raise ValidationError(error.message, code="throttled") from None
+        password = super().clean_oldpassword()  # a wrong one raises: the attempt stays counted
+        attempt.undo()
+        return password
+
+
 class PasswordResetView(allauth_views.PasswordResetView):
     """Each request sends an email, so it is limited per address and IP (PASSWORD_RESET_RATE_LIMITS).
 

@@ -199,6 +199,7 @@ ACCOUNT_FORMS = {
     "signup": "newsroom.accounts.SignupForm",
     "reset_password": "newsroom.accounts.ResetPasswordForm",
     "reset_password_from_key": "newsroom.accounts.ResetPasswordKeyForm",
+    "change_password": "newsroom.accounts.ChangePasswordForm",
 }
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
@@ -486,6 +487,8 @@ PASSWORD_RESET_RATE_LIMITS = {"email": (3, 60 * 60), "ip": (10, 60 * 60)}
 # Email confirmations (sent again at log-in, or for a new address): one per address per 3 minutes,
 # and a few per account per hour, so that adding addresses cannot send mail to strangers in bulk.
 EMAIL_CONFIRMATION_RATE_LIMITS = {"email": (1, 3 * 60), "account": (5, 60 * 60)}
+# Wrong current passwords on the password change page, per account.
+PASSWORD_CHANGE_RATE_LIMITS = {"account": (5, 15 * 60)}
 # Whole request bodies above this are refused (413) before they are read; the proxy in front
 # should refuse them too (nginx: client_max_body_size 16m). Text fields alone are limited by
 # DATA_UPLOAD_MAX_MEMORY_SIZE and images by IMAGE_UPLOAD_MAX_BYTES (both above).

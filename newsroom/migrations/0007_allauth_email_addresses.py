@@ -1,6 +1,8 @@
 """Existing accounts get allauth's EmailAddress rows: confirmed for active accounts (they confirmed by
 the old activation link, or staff made them), unconfirmed for inactive ones (sign-ups never confirmed,
-guests whose story was approved), which confirm by logging in or by a password reset."""
+guests whose story was approved), which confirm by logging in or by a password reset. An inactive
+account that has logged in before was closed by staff: its address stays confirmed, so that neither a
+reset nor a confirmation reopens it (newsroom/accounts.py, awaiting_confirmation)."""
 
 from django.conf import settings
 from django.db import migrations
@@ -17,7 +19,7 @@ def create_email_addresses(apps, schema_editor):
         if email in taken or user.pk in have_one:
             continue  # one account per address: the first active one keeps it
         taken.add(email)
-        rows.append(EmailAddress(user_id=user.pk, email=email, primary=True, verified=user.is_active))
+        rows.append(EmailAddress(user_id=user.pk, email=email, primary=True, verified=user.is_active or user.last_login is not None))
     EmailAddress.objects.bulk_create(rows, batch_size=500)
 
 

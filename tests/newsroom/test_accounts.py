@@ -6,6 +6,7 @@ from allauth.account.models import EmailAddress
 from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.utils import timezone
 
 from newsroom.models import OutboundEmail, RateCounter
 from submissions import moderation
@@ -259,12 +260,14 @@ def test_existing_accounts_get_their_email_addresses():
     migration = importlib.import_module("newsroom.migrations.0007_allauth_email_addresses")
     active = User.objects.create_user(username="active", email="Active@example.com", password="x")
     waiting = User.objects.create_user(username="waiting", email="waiting@example.com", is_active=False)
+    User.objects.create_user(username="closed", email="closed@example.com", is_active=False, last_login=timezone.now())
     User.objects.create_user(username="noemail", email="")
 
     migration.create_email_addresses(django_apps, None)
 
     assert {(a.user.username, a.email, a.verified, a.primary) for a in EmailAddress.objects.all()} == {
-        ("active", "active@example.com", True, True), ("waiting", "waiting@example.com", False, True)}
+        ("active", "active@example.com", True, True), ("waiting", "waiting@example.com", False, True),
+        ("closed", "closed@example.com", True, True)}  # closed by staff: no reset reopens it
     assert active.is_active and not waiting.is_active
 
 
@@ -291,3 +294,18 @@ def test_adding_addresses_cannot_mail_strangers_in_bulk(client, sent, settings):
         sent(client.post, "/accounts/email/", {"action_add": "", "email": f"stranger{n}@example.com"})
 
     assert [m.to for m in mail.outbox] == [["stranger0@example.com"], ["stranger1@example.com"]]
+
+
+def test_a_borrowed_session_cannot_guess_the_current_password(client, settings):
+    settings.PASSWORD_CHANGE_RATE_LIMITS = {"account": (2, 900)}
+    reader = factories.user(username="reader")
+    client.force_login(reader)
+    change = {"password1": "a-fresh-long-passphrase", "password2": "a-fresh-long-passphrase"}
+
+    for guess in ("guess-one", "guess-two"):
+        assert "oldpassword" in client.post("/accounts/password/change/", {**change, "oldpassword": guess}).context["form"].errors
+    refused = client.post("/accounts/password/change/", {**change, "oldpassword": factories.PASSWORD})
+
+    assert "too many times" in refused.content.decode()
+    reader.refresh_from_db()
+    assert reader.check_password(factories.PASSWORD)
