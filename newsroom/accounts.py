@@ -1,101 +1,144 @@
-"""Sign-up with email confirmation, log-in throttling and a rate-limited password reset.
+"""Accounts on django-allauth: our adapter, forms and the few views that add our limits.
 
-Log-out and the rest of the password reset are Django's own views."""
+allauth does sign-up, email verification (mandatory, sent again when an unconfirmed account logs in),
+log-in by username or email, password reset and email change. What is ours:
+
+- every email goes through the outbox (`newsroom/mail.py`), in our layout, with links built from
+  SITE_URL, never from the request's Host;
+- every limit counts in `newsroom/ratelimit.py`, which all processes share (allauth's own limits
+  count in the cache, per process without Redis, so they are off): log-ins with `LoginThrottle`,
+  sign-ups and password resets per address and IP, confirmation emails per address and account
+  (EMAIL_CONFIRMATION_RATE_LIMITS);
+- an account that has never confirmed an address and is inactive (guests whose story was approved,
+  sign-ups from before allauth) is *awaiting confirmation*, not closed: confirming its address or
+  resetting its password makes it usable. An inactive account with a confirmed address stays closed.
+"""
 
 import math
+from urllib.parse import quote, urlsplit
 
+from allauth.account import forms as allauth_forms
+from allauth.account import views as allauth_views
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.userkit import filter_users_by_email
+from allauth.account.models import EmailAddress
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth import get_user_model, login
-from django.contrib.auth.forms import AuthenticationForm
-from django.contrib.auth.tokens import PasswordResetTokenGenerator
-from django.contrib.auth.views import LoginView, PasswordResetView
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
-from django.utils.translation import get_language
+from django.utils.encoding import force_str
+from django.utils.http import int_to_base36, urlsafe_base64_decode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_variables
-from django.views.decorators.http import require_http_methods
 
 from articles.models import AuthorProfile
 from newsroom import mail, ratelimit
-from newsroom.forms import SignupForm
 
 User = get_user_model()
 
 
-class ActivationTokenGenerator(PasswordResetTokenGenerator):
-    """Valid until the account is activated (is_active is part of the hash)."""
-
-    key_salt = "newsroom.accounts.activation"
-
-    def _make_hash_value(self, user, timestamp):
-        return f"{user.pk}{user.is_active}{user.email}{timestamp}"
+def site_url(path):
+    return settings.SITE_URL.rstrip("/") + path
 
 
-activation_tokens = ActivationTokenGenerator()
+class SiteAddress:
+    """Stands in for allauth's `current_site` in emails: the configured name and address, not the Host header."""
+
+    name = property(lambda self: settings.SITE_NAME)
+    domain = property(lambda self: urlsplit(settings.SITE_URL).netloc)
+
+
+def user_display(user):
+    profile = getattr(user, "profile", None)
+    return getattr(profile, "display_name", "") or user.get_username()
+
+
+def awaiting_confirmation(user):
+    """Inactive without any confirmed address: never used, not closed by staff."""
+    return not user.is_active and not EmailAddress.objects.filter(user=user, verified=True).exists()
+
+
+def primary_address(user):
+    address = EmailAddress.objects.filter(user=user, email__iexact=user.email).first()
+    if address is None:
+        address = EmailAddress.objects.create(user=user, email=user.email.lower(), primary=True, verified=False)
+    return address
 
 
 @transaction.atomic
-def register(*, username, email, display_name, password):
-    user = User.objects.create_user(username=username, email=email, password=password, is_active=False)
-    AuthorProfile.objects.create(user=user, display_name=display_name)
-    return user
+def confirm_and_activate(user):
+    """The owner of the account's address has shown it (a confirmation or a reset link): it becomes usable."""
+    address = primary_address(user)
+    if not address.verified:
+        address.verified = True
+        address.save(update_fields=["verified"])
+    address.set_as_primary()
+    if not user.is_active:
+        user.is_active = True
+        user.save(update_fields=["is_active"])
 
 
-def send_activation(request, user):
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    link = request.build_absolute_uri(reverse("activate", args=[uid, activation_tokens.make_token(user)]))
-    mail.send_on_commit("account_activation", to=user.email, context={"user": user, "link": link}, language=get_language())
+class AccountAdapter(DefaultAccountAdapter):
+    def format_email_subject(self, subject):
+        return f"[{settings.SITE_NAME}] {force_str(subject)}"
 
+    def send_mail(self, template_prefix, email, context):
+        """Render allauth's email in the current language and record it in our outbox (sent once, after commit)."""
+        context = {"email": email, "current_site": SiteAddress(), "site_name": settings.SITE_NAME, **context}
+        message = self.render_mail(template_prefix, email, context)
+        html = render_to_string("emails/account.html", {"site_name": settings.SITE_NAME, "text": message.body})
+        mail.queue(to=list(message.to), subject=message.subject, text=message.body, html=html)
 
-def _within_signup_limits(request, form):
-    """Count a sign-up per address and per IP; past the limit, explain on the form instead."""
-    limits = settings.SIGNUP_RATE_LIMITS
-    try:
-        ratelimit.enforce("signup", [
-            ("email", form.cleaned_data["email"], *limits["email"]),
-            ("ip", ratelimit.client_ip(request), *limits["ip"]),
-        ])
-    except ratelimit.RateLimited as error:
-        form.add_error(None, error.message)
-        return False
-    return True
+    def get_email_confirmation_url(self, request, emailconfirmation):
+        return site_url(reverse("account_confirm_email", args=[emailconfirmation.key]))
 
+    def get_reset_password_from_key_url(self, key):
+        path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
+        return site_url(path.replace("UID-KEY", quote(key)))
 
-@require_http_methods(["GET", "HEAD", "POST"])
-def signup(request):
-    if request.user.is_authenticated:
-        return redirect("articles:home")
-    form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid() and _within_signup_limits(request, form):
-        user = register(
-            username=form.cleaned_data["username"], email=form.cleaned_data["email"],
-            display_name=form.cleaned_data["display_name"], password=form.cleaned_data["password1"],
-        )
-        send_activation(request, user)
-        return render(request, "registration/signup_done.html", {"email": user.email})
-    return render(request, "registration/signup.html", {"form": form})
+    def send_account_already_exists_mail(self, email):
+        self.send_mail("account/email/account_already_exists", email, {
+            "signup_url": site_url(reverse("account_signup")),
+            "password_reset_url": site_url(reverse("account_reset_password")),
+        })
 
+    def send_confirmation_mail(self, request, emailconfirmation, signup):
+        """Within EMAIL_CONFIRMATION_RATE_LIMITS: logging in again and again does not flood an inbox."""
+        address = emailconfirmation.email_address
+        limits = settings.EMAIL_CONFIRMATION_RATE_LIMITS
+        try:
+            ratelimit.enforce("email_confirmation", [
+                ("email", address.email.lower(), *limits["email"]),
+                ("account", str(address.user_id), *limits["account"]),
+            ])
+        except ratelimit.RateLimited:
+            return  # the link sent a moment ago still works
+        super().send_confirmation_mail(request, emailconfirmation, signup)
 
-def activate(request, uidb64, token):
-    try:
-        user = User.objects.get(pk=urlsafe_base64_decode(uidb64).decode())
-    except (ValueError, TypeError, OverflowError, UnicodeDecodeError, User.DoesNotExist):
-        user = None
-    if user is None or not activation_tokens.check_token(user, token):
-        return render(request, "registration/activation_invalid.html", status=400)
-    user.is_active = True
-    user.save(update_fields=["is_active"])
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    messages.success(request, _("Your email address is confirmed. Welcome to Newsroom!"))
-    return redirect("articles:home")
+    def respond_user_inactive(self, request, user):
+        """The right password for an account awaiting confirmation: send (again) the link, say so."""
+        if awaiting_confirmation(user):
+            primary_address(user).send_confirmation(request)
+            return self.respond_email_verification_sent(request, user)
+        return super().respond_user_inactive(request, user)
+
+    def confirm_email(self, request, email_address):
+        waiting = awaiting_confirmation(email_address.user)
+        confirmed = super().confirm_email(request, email_address)
+        if confirmed and waiting:
+            confirm_and_activate(email_address.user)
+        return confirmed
+
+    def get_client_ip(self, request):
+        return ratelimit.client_ip(request)
 
 
 # --- Log-in throttling ----------------------------------------------------------
@@ -140,8 +183,17 @@ def throttled_message(error):
     ) % {"minutes": minutes}
 
 
+def _account_name(login):
+    """The username a log-in names, so that guessing by username and by email share one count."""
+    if "@" in str(login):
+        username = User.objects.filter(email__iexact=login).values_list("username", flat=True).first()
+        if username:
+            return username
+    return login
+
+
 class ThrottledLoginMixin:
-    """For an AuthenticationForm: count the attempt first; past a limit the password is not even checked."""
+    """For Django's AuthenticationForm (the admin's): count the attempt first; past a limit no password is checked."""
 
     throttled = None
 
@@ -166,19 +218,41 @@ class ThrottledLoginMixin:
         return cleaned
 
 
-class LoginForm(ThrottledLoginMixin, AuthenticationForm):
-    pass
-
-
 class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
     pass
 
 
-class ThrottledLoginView(LoginView):
-    """Django's LoginView with LoginForm; a refused attempt answers 429 with Retry-After."""
+# The admin has its own log-in page: the same counters guard it, so neither is a way around the other.
+admin.site.login_form = AdminLoginForm
 
-    authentication_form = LoginForm
-    redirect_authenticated_user = True
+
+class LoginForm(allauth_forms.LoginForm):
+    """allauth's log-in (username or email) behind LoginThrottle."""
+
+    throttled = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = _("Username or email")
+
+    @sensitive_variables("password")
+    def clean(self):
+        login = self.cleaned_data.get("login")
+        password = self.cleaned_data.get("password")
+        if not login or not password or self.request is None:
+            return super().clean()
+        try:
+            attempt = LoginThrottle(self.request, _account_name(login)).attempt()
+        except ratelimit.RateLimited as error:
+            self.throttled = error
+            raise ValidationError(throttled_message(error), code="throttled") from None
+        cleaned = super().clean()  # a wrong password raises: the attempt stays counted
+        attempt.undo()  # the right password (even for an unconfirmed account) is not a guess
+        return cleaned
+
+
+class LoginView(allauth_views.LoginView):
+    """A refused (throttled) attempt answers 429 with Retry-After."""
 
     def form_invalid(self, form):
         response = super().form_invalid(form)
@@ -188,29 +262,109 @@ class ThrottledLoginView(LoginView):
         return response
 
 
-# The admin has its own log-in page: the same counters guard it, so neither is a way around the other.
-admin.site.login_form = AdminLoginForm
+class SignupForm(allauth_forms.SignupForm):
+    display_name = forms.CharField(
+        label=gettext_lazy("Display name"), max_length=100,
+        help_text=gettext_lazy("Shown as the byline of your published stories."),
+    )
+    field_order = ["username", "email", "display_name", "password1", "password2"]
+
+    @transaction.atomic
+    def save(self, request):
+        return super().save(request)  # the account and its author profile together
+
+    def custom_signup(self, request, user):
+        AuthorProfile.objects.create(user=user, display_name=self.cleaned_data["display_name"])
 
 
-class ThrottledPasswordResetView(PasswordResetView):
-    """Django's password reset, limited per address and per IP (settings.PASSWORD_RESET_RATE_LIMITS).
+def _rate_limited(request, form, scope, limits, field=None):
+    """Count one event per address and IP; past a limit, the form says so. Returns the error or None."""
+    try:
+        ratelimit.enforce(scope, [
+            ("email", form.cleaned_data["email"], *limits["email"]),
+            ("ip", ratelimit.client_ip(request), *limits["ip"]),
+        ])
+    except ratelimit.RateLimited as error:
+        form.add_error(field, error.message)
+        return error
+    return None
 
-    Each request sends an email, so without a limit anyone could flood a person's inbox or spend the
-    site's mail quota. The limits count every request for an address, whether it has an account or
-    not, so the answer still never reveals which addresses have accounts.
+
+def _too_many(response, error):
+    response.status_code = 429
+    response["Retry-After"] = str(error.retry_after)
+    return response
+
+
+class SignupView(allauth_views.SignupView):
+    """Sign-ups limited per address and IP (SIGNUP_RATE_LIMITS); an address with an account counts alike."""
+
+    def form_valid(self, form):
+        error = _rate_limited(self.request, form, "signup", settings.SIGNUP_RATE_LIMITS)
+        if error:
+            return _too_many(self.form_invalid(form), error)
+        return super().form_valid(form)
+
+
+class ResetPasswordForm(allauth_forms.ResetPasswordForm):
+    """Also for accounts awaiting confirmation (a guest's, an unconfirmed sign-up), never for closed ones."""
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        users = filter_users_by_email(email.lower(), prefer_verified=True, for_login=True)
+        self.users = [user for user in users if user.is_active or awaiting_confirmation(user)]
+        return email
+
+
+class ResetPasswordKeyForm(allauth_forms.ResetPasswordKeyForm):
+    def save(self):
+        super().save()
+        if not EmailAddress.objects.filter(user=self.user, verified=True).exists():
+            confirm_and_activate(self.user)  # the link reached the account's only address
+
+
+class ChangePasswordForm(allauth_forms.ChangePasswordForm):
+    """The current password is checked within PASSWORD_CHANGE_RATE_LIMITS: a borrowed session cannot guess it."""
+
+    @sensitive_variables("password")
+    def clean_oldpassword(self):
+        try:
+            attempt = ratelimit.enforce("password_change", [
+                ("account", str(self.user.pk), *settings.PASSWORD_CHANGE_RATE_LIMITS["account"])])
+        except ratelimit.RateLimited as error:
+            raise ValidationError(error.message, code="throttled") from None
+        password = super().clean_oldpassword()  # a wrong one raises: the attempt stays counted
+        attempt.undo()
+        return password
+
+
+class PasswordResetView(allauth_views.PasswordResetView):
+    """Each request sends an email, so it is limited per address and IP (PASSWORD_RESET_RATE_LIMITS).
+
+    The limits count every request for an address, whether it has an account or not, so the answer
+    still never reveals which addresses have accounts.
     """
 
     def form_valid(self, form):
-        limits = settings.PASSWORD_RESET_RATE_LIMITS
-        try:
-            ratelimit.enforce("password_reset", [
-                ("email", form.cleaned_data["email"], *limits["email"]),
-                ("ip", ratelimit.client_ip(self.request), *limits["ip"]),
-            ])
-        except ratelimit.RateLimited as error:
-            form.add_error("email", error.message)
-            response = self.form_invalid(form)
-            response.status_code = 429
-            response["Retry-After"] = str(error.retry_after)
-            return response
+        error = _rate_limited(self.request, form, "password_reset", settings.PASSWORD_RESET_RATE_LIMITS, "email")
+        if error:
+            return _too_many(self.form_invalid(form), error)
         return super().form_valid(form)
+
+
+# --- The addresses of before allauth ---------------------------------------------
+
+def old_activation_link(request, uidb64, token):
+    """Links sent before allauth: logging in sends a fresh one to an account still awaiting confirmation."""
+    messages.info(request, _("This confirmation link is from before our new account system. Log in with your "
+                             "password and we will send you a new one."))
+    return redirect("account_login")
+
+
+def old_password_reset_link(request, uidb64, token):
+    """Django's reset links carry the same token as allauth's; only the way the account is written differs."""
+    try:
+        pk = int(urlsafe_base64_decode(uidb64).decode())
+    except (ValueError, TypeError, OverflowError, UnicodeDecodeError):
+        return redirect("account_reset_password")
+    return redirect("account_reset_password_from_key", uidb36=int_to_base36(pk), key=token)

@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_tasks_db",
     "anymail",
+    "allauth",
+    "allauth.account",
     "newsroom",
     "articles",
     "submissions",
@@ -73,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "newsroom.public_cache.PublicPageCacheMiddleware",
@@ -181,9 +184,43 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "articles:home"
 LOGOUT_REDIRECT_URL = "articles:home"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",  # the admin's log-in form
+    "allauth.account.auth_backends.AuthenticationBackend",  # by username or email
+]
+
+# --- Accounts (django-allauth; newsroom/accounts.py) ----------------------
+ACCOUNT_ADAPTER = "newsroom.accounts.AccountAdapter"
+ACCOUNT_FORMS = {
+    "login": "newsroom.accounts.LoginForm",
+    "signup": "newsroom.accounts.SignupForm",
+    "reset_password": "newsroom.accounts.ResetPasswordForm",
+    "reset_password_from_key": "newsroom.accounts.ResetPasswordKeyForm",
+    "change_password": "newsroom.accounts.ChangePasswordForm",
+}
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+# Sign-up and password reset answer alike whether or not an address has an account; sign-up emails
+# the existing owner instead. An unknown address gets no email at all (no mail to strangers).
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+# A confirmation link proves the address, not who opens it: it never signs anybody in.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+ACCOUNT_EMAIL_CONFIRMATION_HMAC = True
+ACCOUNT_CHANGE_EMAIL = True  # a new address replaces the old one once confirmed
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_USER_DISPLAY = "newsroom.accounts.user_display"
+# allauth counts its limits in the cache, which is per process without Redis: every limit is ours
+# instead (newsroom/ratelimit.py, shared by all processes), see newsroom/accounts.py.
+ACCOUNT_RATE_LIMITS = False
 
 # --- Internationalisation -------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -462,6 +499,11 @@ TAKEDOWN_AUTO_REPLY_LIMIT = (10, 60 * 60)
 LOGIN_RATE_LIMITS = {"username_ip": (5, 15 * 60), "username": (20, 60 * 60), "ip": (50, 60 * 60)}
 NEWSLETTER_RATE_LIMITS = {"email": (3, 60 * 60), "ip": (10, 60 * 60)}
 PASSWORD_RESET_RATE_LIMITS = {"email": (3, 60 * 60), "ip": (10, 60 * 60)}
+# Email confirmations (sent again at log-in, or for a new address): one per address per 3 minutes,
+# and a few per account per hour, so that adding addresses cannot send mail to strangers in bulk.
+EMAIL_CONFIRMATION_RATE_LIMITS = {"email": (1, 3 * 60), "account": (5, 60 * 60)}
+# Wrong current passwords on the password change page, per account.
+PASSWORD_CHANGE_RATE_LIMITS = {"account": (5, 15 * 60)}
 # Whole request bodies above this are refused (413) before they are read; the proxy in front
 # should refuse them too (nginx: client_max_body_size 16m). Text fields alone are limited by
 # DATA_UPLOAD_MAX_MEMORY_SIZE and images by IMAGE_UPLOAD_MAX_BYTES (both above).

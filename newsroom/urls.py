@@ -1,22 +1,25 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.contrib.sitemaps import views as sitemaps
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from articles.sitemaps import SITEMAPS
 from newsroom import accounts, views
 
 account_patterns = [
-    path("signup/", accounts.signup, name="signup"),
-    path("activate/<str:uidb64>/<str:token>/", accounts.activate, name="activate"),
-    path("login/", accounts.ThrottledLoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password_reset/", accounts.ThrottledPasswordResetView.as_view(), name="password_reset"),
-    path("password_reset/done/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
-    path("reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
-    path("reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    # Ours where we add limits (newsroom/accounts.py); the rest is allauth's.
+    path("login/", accounts.LoginView.as_view(), name="account_login"),
+    path("signup/", accounts.SignupView.as_view(), name="account_signup"),
+    path("password/reset/", accounts.PasswordResetView.as_view(), name="account_reset_password"),
+    path("", include("allauth.urls")),
+    # The addresses of before allauth, still in bookmarks and emails.
+    path("password_reset/", RedirectView.as_view(pattern_name="account_reset_password", query_string=True)),
+    path("password_reset/done/", RedirectView.as_view(pattern_name="account_reset_password_done")),
+    path("reset/done/", RedirectView.as_view(pattern_name="account_reset_password_from_key_done")),
+    path("reset/<str:uidb64>/<str:token>/", accounts.old_password_reset_link),
+    path("activate/<str:uidb64>/<str:token>/", accounts.old_activation_link),
 ]
 
 urlpatterns = [

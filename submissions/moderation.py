@@ -15,6 +15,7 @@ so of two moderators claiming at once exactly one wins.
 
 from datetime import datetime, timedelta
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -365,6 +366,8 @@ def _author_for(submission):
                 n += 1
                 username = f"guest-{base}-{n}"
             author = User.objects.create_user(username=username, email=submission.guest_email, is_active=False)
+            # Unconfirmed, so that the account awaits its owner: a password reset to this address opens it.
+            EmailAddress.objects.create(user=author, email=author.email.lower(), primary=True, verified=False)
     AuthorProfile.objects.get_or_create(user=author, defaults={"display_name": submission.contributor_name or author.get_username()})
     return author
 

@@ -4,6 +4,7 @@ import itertools
 import time
 from datetime import timedelta
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
@@ -24,6 +25,8 @@ def user(*, username=None, display_name=None, groups=(), password=PASSWORD, **fi
     for name in groups:
         created.groups.add(Group.objects.get_or_create(name=name)[0])
     AuthorProfile.objects.create(user=created, display_name=display_name or username.title())
+    if created.email and created.is_active:  # an account in use has confirmed its address
+        EmailAddress.objects.create(user=created, email=created.email.lower(), primary=True, verified=True)
     return created
 
 

@@ -34,7 +34,7 @@ def serious_accessibility_problems(page):
 
 def log_in(page, base, username, password):
     page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
+    page.fill("input[name=login]", username)
     page.fill("input[name=password]", password)
     page.locator("#main form button[type=submit]").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()

@@ -42,11 +42,11 @@ def reader_pages(site):
 def views_with_context_of_their_own(site):
     """(who, url): pages whose views pass context of their own, or that are staff or error pages."""
     return [
-        (None, "/accounts/login/"), (None, "/accounts/password_reset/"), (None, "/accounts/signup/"),
+        (None, "/accounts/login/"), (None, "/accounts/password/reset/"), (None, "/accounts/signup/"),
         (None, "/ko/accounts/login/"), (None, "/submit/"), (None, "/newsletter/"), (None, "/cookies/"),
         (None, "/no-such-page/"), (None, site["withdrawn"].get_absolute_url()),
         (None, site["disabled"].get_absolute_url()), (None, "/copyright/report/"),
-        ("contributor", "/my/submissions/"), ("moderator", "/moderation/"), ("copyright", "/copyright/cases/"),
+        ("contributor", "/my/submissions/"), ("contributor", "/accounts/email/"), ("moderator", "/moderation/"), ("copyright", "/copyright/cases/"),
     ]
 
 

@@ -45,12 +45,12 @@ class Browser:
 
     def log_in(self, username, password):
         """'checked' (the password was compared and refused), 'throttled' (429, not compared), or 'in'."""
-        data = urllib.parse.urlencode({"username": username, "password": password,
+        data = urllib.parse.urlencode({"login": username, "password": password,
                                        "csrfmiddlewaretoken": self.token}).encode()
         try:
             with self.opener.open(urllib.request.Request(f"{self.site}/accounts/login/", data), timeout=60) as answer:
                 body = answer.read().decode()
-                return "checked" if "correct username and password" in body else "in"
+                return "checked" if "password you specified are not correct" in body else "in"
         except urllib.error.HTTPError as error:
             assert error.code == 429, error.code
             return "throttled"

@@ -198,7 +198,7 @@ def test_cookies_are_secure_http_only_and_same_site(live, settings):
     factories.user(username="reader", password=factories.PASSWORD)
 
     form = live.get("/accounts/login/")
-    response = live.post("/accounts/login/", {"username": "reader", "password": factories.PASSWORD})
+    response = live.post("/accounts/login/", {"login": "reader", "password": factories.PASSWORD})
 
     assert response.status_code == 302
     cookies = {**form.cookies, **response.cookies}

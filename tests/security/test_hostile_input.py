@@ -312,7 +312,7 @@ def test_sign_up_names_and_author_bios_are_inert(client, part):
         response = client.post("/accounts/signup/", {
             "username": f"writer{number}", "email": f"writer{number}@example.com", "display_name": payload[:100],
             "password1": "a-long-and-unusual-passphrase", "password2": "a-long-and-unusual-passphrase",
-        })
+        }, follow=True)  # an accepted sign-up goes on to "check your inbox"
         findings.check(response, number=number, where="sign-up")
         profile = AuthorProfile.objects.filter(user__username=f"writer{number}").first()
         if profile is None:

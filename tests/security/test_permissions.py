@@ -90,9 +90,12 @@ ROWS = [
     # Accounts
     Row("sign-up", "/accounts/signup/", GUESTS_ONLY),
     Row("log-in", "/accounts/login/", GUESTS_ONLY),
-    Row("log-out is POST only", "/accounts/logout/", expect(405)),
-    Row("password reset", "/accounts/password_reset/", PUBLIC),
-    Row("activation (bad link)", "/accounts/activate/xx/yy/", expect(400)),
+    Row("log out: GET only asks to confirm", "/accounts/logout/", expect(200, anonymous=302)),
+    Row("password reset", "/accounts/password/reset/", PUBLIC),
+    Row("former address of the password reset", "/accounts/password_reset/", expect(302)),
+    Row("activation link of before allauth", "/accounts/activate/xx/yy/", expect(302)),
+    Row("email confirmation (bad link)", "/accounts/confirm-email/not-a-key/", PUBLIC),
+    Row("email addresses", "/accounts/email/", SIGNED_IN_ONLY),
     # Contributors
     Row("submission form", "/submit/", PUBLIC),
     Row("guest confirmation (bad link)", "/submit/confirm/not-a-token/", expect(400)),
@@ -257,7 +260,7 @@ def test_the_table_covers_every_contract_url():
     contract = ["/", "/articles/x/", "/category/x/", "/tag/x/", "/authors/x/", "/search/", "/feeds/latest/",
                 "/sitemap.xml", "/robots.txt", "/pages/guidelines/", "/pages/privacy/", "/pages/terms/",
                 "/pages/legal/", "/newsletter/", "/accounts/signup/", "/accounts/login/", "/accounts/logout/",
-                "/accounts/password_reset/", "/submit/", "/my/submissions/", "/my/submissions/1/", "/moderation/",
+                "/accounts/password_reset/", "/accounts/password/reset/", "/accounts/email/", "/submit/", "/my/submissions/", "/my/submissions/1/", "/moderation/",
                 "/moderation/1/", "/copyright/report/", "/copyright/transparency/", "/admin/", "/healthz"]
     routes = {resolve(_sample(row.path)).route for row in ROWS if _resolves(_sample(row.path))}
     for path in contract:
@@ -281,7 +284,7 @@ def test_every_url_answers_each_role_as_expected():
                              f"expected {expected}")
             elif expected == 302 and role == "anonymous" and row.statuses is not PUBLIC:
                 location = response["Location"]
-                if "/login/" not in location and not row.label.startswith(("log out", "sign")):
+                if "/login/" not in location and not row.label.startswith(("log out", "sign", "former address")):
                     wrong.append(f"{path}: anonymous sent to {location}, not to log in")
     assert not wrong, "\n".join(wrong)
     assert len(skipped) <= 12, skipped
