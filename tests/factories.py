@@ -55,12 +55,23 @@ def totp_authenticator(user, *, secret=None):
 
 
 def totp_code(user_or_secret, *, offset=0):
-    """The code an authenticator app shows now (offset: periods later or earlier)."""
+    """The code an authenticator app shows now (offset: periods later or earlier), for a secret or a user."""
+    from allauth.mfa.models import Authenticator
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+    from allauth.mfa.utils import decrypt
 
-    secret = getattr(user_or_secret, "totp_secret", user_or_secret)
+    secret = user_or_secret
+    if not isinstance(secret, str):
+        secret = getattr(user_or_secret, "totp_secret", None) or decrypt(
+            Authenticator.objects.get(user_id=user_or_secret.pk, type=Authenticator.Type.TOTP).data["secret"])
     counter = next(iter(yield_hotp_counters_from_time())) + offset
     return format_hotp_value(hotp_value(secret, counter))
+
+
+def has_authenticator(user):
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
 
 
 def recovery_codes(user):
