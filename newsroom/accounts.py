@@ -11,7 +11,9 @@ log-in by username or email, password reset and email change. What is ours:
   (EMAIL_CONFIRMATION_RATE_LIMITS);
 - an account that has never confirmed an address and is inactive (guests whose story was approved,
   sign-ups from before allauth) is *awaiting confirmation*, not closed: confirming its address or
-  resetting its password makes it usable. An inactive account with a confirmed address stays closed.
+  resetting its password makes it usable. An inactive account with a confirmed address stays closed;
+- the admin's log-in is this one (`secure_admin_login`), so staff always meet the second factor
+  (newsroom/two_factor.py).
 """
 
 import math

@@ -265,3 +265,21 @@ def test_the_guard_costs_readers_no_query(client, settings, django_assert_num_qu
     client.logout()
     with django_assert_num_queries(0):
         assert client.get("/moderation/").status_code == 302  # anonymous: to the log-in, asked nothing
+
+
+def test_demo_staff_are_guided_to_the_set_up(settings):
+    """seed_demo gives its staff no authenticator: trying the site shows the guided set-up."""
+    import io
+
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    out = io.StringIO()
+    call_command("seed_demo", "--no-covers", stdout=out)
+    client = Client()
+
+    response = client.post("/accounts/login/", {"login": "moderator", "password": "newsroom-demo", "next": "/moderation/"})
+
+    assert response["Location"] == "/moderation/" and logged_in(client)
+    assert client.get("/moderation/")["Location"] == setup_url("/moderation/")
+    assert "two-factor" in out.getvalue()
