@@ -375,17 +375,6 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # --- Site -----------------------------------------------------------------
 SITE_NAME = "Newsroom"
 
-# --- Two-factor (allauth.mfa; newsroom/two_factor.py) -----------------------
-# Staff (the three staff groups, superusers, admin users) must have one before any staff page.
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
-MFA_FORMS = {"authenticate": "newsroom.two_factor.AuthenticateForm",
-             "reauthenticate": "newsroom.two_factor.ReauthenticateForm"}
-MFA_TOTP_ISSUER = SITE_NAME  # the name authenticator apps show next to the code
-# Passkeys are a second factor after the password; passwordless passkey log-in stays off (see SECURITY.md).
-MFA_PASSKEY_LOGIN_ENABLED = False
-# Browsers allow WebAuthn on http://localhost; allauth also needs to be told, in development only.
-MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
-MFA_RATE_LIMITS = False  # ours instead: MFA_CODE_RATE_LIMITS
 # Anonymous readers get whole pages from the cache (newsroom/public_cache.py).
 PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "600"))
 PUBLIC_CACHE_VIEWS = {
@@ -402,6 +391,18 @@ HTTP_CACHE_PURGE_URL = os.environ.get("HTTP_CACHE_PURGE_URL", "")
 ARTICLES_PER_PAGE = 12
 NEWSLETTER_TOKEN_MAX_AGE = 60 * 60 * 24 * 7
 ACCOUNT_ACTIVATION_MAX_AGE = 60 * 60 * 24 * 3
+
+# --- Two-factor (allauth.mfa; newsroom/two_factor.py) -----------------------
+# Staff (the three staff groups, superusers, admin users) must have one before any staff page.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_FORMS = {"authenticate": "newsroom.two_factor.AuthenticateForm",
+             "reauthenticate": "newsroom.two_factor.ReauthenticateForm"}
+MFA_TOTP_ISSUER = SITE_NAME  # the name authenticator apps show next to the code
+# Passkeys are a second factor after the password; passwordless passkey log-in stays off (see SECURITY.md).
+MFA_PASSKEY_LOGIN_ENABLED = False
+# Browsers allow WebAuthn on http://localhost; allauth also needs to be told, in development only.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+MFA_RATE_LIMITS = False  # ours instead: MFA_CODE_RATE_LIMITS
 
 LOGGING = {
     "version": 1,
