@@ -11,7 +11,9 @@ log-in by username or email, password reset and email change. What is ours:
   (EMAIL_CONFIRMATION_RATE_LIMITS);
 - an account that has never confirmed an address and is inactive (guests whose story was approved,
   sign-ups from before allauth) is *awaiting confirmation*, not closed: confirming its address or
-  resetting its password makes it usable. An inactive account with a confirmed address stays closed.
+  resetting its password makes it usable. An inactive account with a confirmed address stays closed;
+- the admin's log-in is this one (`secure_admin_login`), so staff always meet the second factor
+  (newsroom/two_factor.py).
 """
 
 import math
@@ -19,13 +21,13 @@ from urllib.parse import quote, urlsplit
 
 from allauth.account import forms as allauth_forms
 from allauth.account import views as allauth_views
+from allauth.account.decorators import secure_admin_login
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.userkit import filter_users_by_email
 from allauth.account.models import EmailAddress
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -192,38 +194,8 @@ def _account_name(login):
     return login
 
 
-class ThrottledLoginMixin:
-    """For Django's AuthenticationForm (the admin's): count the attempt first; past a limit no password is checked."""
-
-    throttled = None
-
-    @sensitive_variables("password")
-    def clean(self):
-        username = self.cleaned_data.get("username")
-        password = self.cleaned_data.get("password")
-        if username is None or not password or self.request is None:
-            return super().clean()
-        try:
-            attempt = LoginThrottle(self.request, username).attempt()
-        except ratelimit.RateLimited as error:
-            self.throttled = error
-            raise ValidationError(throttled_message(error), code="throttled") from None
-        try:
-            cleaned = super().clean()
-        except ValidationError:
-            if self.user_cache is not None:  # the right password, refused for another reason (a non-staff user at /admin/)
-                attempt.undo()
-            raise
-        attempt.undo()  # a success is not a failure
-        return cleaned
-
-
-class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
-    pass
-
-
-# The admin has its own log-in page: the same counters guard it, so neither is a way around the other.
-admin.site.login_form = AdminLoginForm
+# The admin's own log-in form would skip allauth, and with it the second factor: it sends people to ours.
+admin.site.login = secure_admin_login(admin.site.login)
 
 
 class LoginForm(allauth_forms.LoginForm):

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "anymail",
     "allauth",
     "allauth.account",
+    "allauth.mfa",  # two-factor: required for staff (newsroom/two_factor.py)
     "newsroom",
     "articles",
     "submissions",
@@ -76,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "newsroom.two_factor.StaffTwoFactorMiddleware",  # staff pages need a second factor
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "newsroom.public_cache.PublicPageCacheMiddleware",
@@ -187,10 +189,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "articles:home"
 LOGOUT_REDIRECT_URL = "articles:home"
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",  # the admin's log-in form
-    "allauth.account.auth_backends.AuthenticationBackend",  # by username or email
-]
+# The admin's log-in is allauth's too (newsroom/accounts.py), so every log-in passes the second factor.
+AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]  # by username or email
 
 # --- Accounts (django-allauth; newsroom/accounts.py) ----------------------
 ACCOUNT_ADAPTER = "newsroom.accounts.AccountAdapter"
@@ -374,6 +374,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Site -----------------------------------------------------------------
 SITE_NAME = "Newsroom"
+
 # Anonymous readers get whole pages from the cache (newsroom/public_cache.py).
 PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "600"))
 PUBLIC_CACHE_VIEWS = {
@@ -390,6 +391,18 @@ HTTP_CACHE_PURGE_URL = os.environ.get("HTTP_CACHE_PURGE_URL", "")
 ARTICLES_PER_PAGE = 12
 NEWSLETTER_TOKEN_MAX_AGE = 60 * 60 * 24 * 7
 ACCOUNT_ACTIVATION_MAX_AGE = 60 * 60 * 24 * 3
+
+# --- Two-factor (allauth.mfa; newsroom/two_factor.py) -----------------------
+# Staff (the three staff groups, superusers, admin users) must have one before any staff page.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_FORMS = {"authenticate": "newsroom.two_factor.AuthenticateForm",
+             "reauthenticate": "newsroom.two_factor.ReauthenticateForm"}
+MFA_TOTP_ISSUER = SITE_NAME  # the name authenticator apps show next to the code
+# Passkeys are a second factor after the password; passwordless passkey log-in stays off (see SECURITY.md).
+MFA_PASSKEY_LOGIN_ENABLED = False
+# Browsers allow WebAuthn on http://localhost; allauth also needs to be told, in development only.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+MFA_RATE_LIMITS = False  # ours instead: MFA_CODE_RATE_LIMITS
 
 LOGGING = {
     "version": 1,
@@ -504,6 +517,8 @@ PASSWORD_RESET_RATE_LIMITS = {"email": (3, 60 * 60), "ip": (10, 60 * 60)}
 EMAIL_CONFIRMATION_RATE_LIMITS = {"email": (1, 3 * 60), "account": (5, 60 * 60)}
 # Wrong current passwords on the password change page, per account.
 PASSWORD_CHANGE_RATE_LIMITS = {"account": (5, 15 * 60)}
+# Wrong two-factor codes (authenticator or recovery codes) at log-in and re-authentication, per account.
+MFA_CODE_RATE_LIMITS = {"account": (5, 15 * 60)}
 # Whole request bodies above this are refused (413) before they are read; the proxy in front
 # should refuse them too (nginx: client_max_body_size 16m). Text fields alone are limited by
 # DATA_UPLOAD_MAX_MEMORY_SIZE and images by IMAGE_UPLOAD_MAX_BYTES (both above).

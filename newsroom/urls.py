@@ -6,13 +6,16 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from articles.sitemaps import SITEMAPS
-from newsroom import accounts, views
+from newsroom import accounts, two_factor, views
 
 account_patterns = [
     # Ours where we add limits (newsroom/accounts.py); the rest is allauth's.
     path("login/", accounts.LoginView.as_view(), name="account_login"),
     path("signup/", accounts.SignupView.as_view(), name="account_signup"),
     path("password/reset/", accounts.PasswordResetView.as_view(), name="account_reset_password"),
+    # Two-factor (newsroom/two_factor.py): staff are sent to the guided set-up; codes are limited per account.
+    path("2fa/required/", two_factor.setup_required, name="mfa_required"),
+    path("2fa/authenticate/", two_factor.AuthenticateView.as_view(), name="mfa_authenticate"),
     path("", include("allauth.urls")),
     # The addresses of before allauth, still in bookmarks and emails.
     path("password_reset/", RedirectView.as_view(pattern_name="account_reset_password", query_string=True)),

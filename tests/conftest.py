@@ -68,6 +68,13 @@ def _data_migration_content(request):
 
 
 @pytest.fixture
+def admin_user(admin_user):
+    """pytest-django's superuser (admin_client), with the authenticator app staff must have (newsroom/two_factor.py)."""
+    factories.totp_authenticator(admin_user)
+    return admin_user
+
+
+@pytest.fixture
 def category(db):
     return factories.category()
 

@@ -17,7 +17,12 @@ _counter = itertools.count(1)
 PASSWORD = "correct-horse-battery-staple"
 
 
-def user(*, username=None, display_name=None, groups=(), password=PASSWORD, **fields):
+STAFF_GROUPS = ("Moderators", "Copyright staff", "Editors")
+
+
+def user(*, username=None, display_name=None, groups=(), password=PASSWORD, two_factor=None, **fields):
+    """`two_factor`: give the account an authenticator app (totp_authenticator); by default staff get one,
+    as the site requires (staff groups, superusers, admin users). Pass two_factor=False for staff without."""
     n = next(_counter)
     username = username or f"user{n}"
     fields.setdefault("email", f"{username}@example.com")
@@ -27,7 +32,53 @@ def user(*, username=None, display_name=None, groups=(), password=PASSWORD, **fi
     AuthorProfile.objects.create(user=created, display_name=display_name or username.title())
     if created.email and created.is_active:  # an account in use has confirmed its address
         EmailAddress.objects.create(user=created, email=created.email.lower(), primary=True, verified=True)
+    if two_factor is None:
+        two_factor = created.is_staff or created.is_superuser or any(name in STAFF_GROUPS for name in groups)
+    if two_factor:
+        totp_authenticator(created)
     return created
+
+
+def totp_authenticator(user, *, secret=None):
+    """An active authenticator app for `user`, with recovery codes, made by allauth.mfa's own functions.
+
+    The secret is kept on the user (`user.totp_secret`) so that a test can compute codes: `totp_code(user)`.
+    """
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    secret = secret or generate_totp_secret()
+    TOTP.activate(user, secret)
+    RecoveryCodes.activate(user)
+    user.totp_secret = secret
+    return secret
+
+
+def totp_code(user_or_secret, *, offset=0):
+    """The code an authenticator app shows now (offset: periods later or earlier), for a secret or a user."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+    from allauth.mfa.utils import decrypt
+
+    secret = user_or_secret
+    if not isinstance(secret, str):
+        secret = getattr(user_or_secret, "totp_secret", None) or decrypt(
+            Authenticator.objects.get(user_id=user_or_secret.pk, type=Authenticator.Type.TOTP).data["secret"])
+    counter = next(iter(yield_hotp_counters_from_time())) + offset
+    return format_hotp_value(hotp_value(secret, counter))
+
+
+def has_authenticator(user):
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
+
+
+def recovery_codes(user):
+    from allauth.mfa.models import Authenticator
+
+    authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.RECOVERY_CODES)
+    return authenticator.wrap().get_unused_codes()
 
 
 def category(*, name=None, **fields):

@@ -1,4 +1,6 @@
 import pytest
+from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
 
 from articles import cover_files
 from tests import factories
@@ -35,3 +37,14 @@ def reader_site(db):
     for story in stories:
         cover_files.generate(story)
     return stories
+
+
+def pass_second_factor(page, username):
+    """Staff made by the factories have an authenticator app: after the password, type its current code."""
+    user = get_user_model().objects.get(username=username)
+    if not factories.has_authenticator(user):
+        return
+    code = page.locator("input[name=code]")
+    expect(code).to_be_visible()
+    code.fill(factories.totp_code(user))
+    page.locator("#main form button[type=submit]").first.click()

@@ -10,7 +10,7 @@ from articles.models import Article
 from newsroom.models import RateCounter
 from submissions.models import Status, Submission
 from tests import factories
-from tests.browser.conftest import DESKTOP, MOBILE
+from tests.browser.conftest import DESKTOP, MOBILE, pass_second_factor
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,6 +43,7 @@ def log_in(page, base, username, password):
     page.fill("input[name=login]", username)
     page.fill("input[name=password]", password)
     page.locator("#main form button[type=submit]").click()
+    pass_second_factor(page, username)
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 

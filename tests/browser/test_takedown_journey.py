@@ -12,7 +12,7 @@ from articles import cover_files
 from articles.models import Article
 from submissions.models import TakedownCase, TakedownStatus
 from tests import factories
-from tests.browser.conftest import DESKTOP, MOBILE
+from tests.browser.conftest import DESKTOP, MOBILE, pass_second_factor
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,6 +37,7 @@ def log_in(page, base, username, password):
     page.fill("input[name=login]", username)
     page.fill("input[name=password]", password)
     page.locator("#main form button[type=submit]").click()
+    pass_second_factor(page, username)
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 

@@ -9,6 +9,7 @@ from articles import tasks as articles_tasks
 from newsroom import jobs
 from newsroom.scheduler import DatabaseLease, Keeper
 from submissions import tasks as submissions_tasks
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +65,7 @@ def test_every_job_is_described_in_korean():
 def test_the_page_is_read_only_and_for_staff_with_permission_only(admin_client, client, django_user_model):
     assert admin_client.get(PAGE + "add/").status_code == 404
     staff = django_user_model.objects.create_user("desk", password="x", is_staff=True)
+    factories.totp_authenticator(staff)  # staff need a second factor before the admin checks permissions
     client.force_login(staff)
     assert client.get(PAGE).status_code == 403
 

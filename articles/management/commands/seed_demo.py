@@ -8,6 +8,7 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -70,10 +71,15 @@ class Command(BaseCommand):
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save()
+            # Their (made-up) addresses count as confirmed, or allauth would wait for an email to log them in.
+            EmailAddress.objects.update_or_create(
+                user=user, email=user.email, defaults={"primary": True, "verified": True})
             if group:
                 user.groups.add(Group.objects.get(name=group))
             AuthorProfile.objects.get_or_create(user=user, defaults={"display_name": display_name})
         self.stdout.write(f"Demo users: {', '.join(u for u, *_ in STAFF_USERS)} (password {DEMO_PASSWORD!r}).")
+        # No authenticator on purpose: the first staff page walks them through setting up two-factor.
+        self.stdout.write("Staff users set up two-factor authentication (an authenticator app) on their first staff page.")
 
     def ensure_categories(self, items):
         categories = {}
