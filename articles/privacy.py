@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 
 from articles import cache_tags, newsletter
-from articles.models import Article, AuthorProfile, NewsletterSubscriber
+from articles.models import Article, AuthorProfile, Delivery, NewsletterSubscriber
 from newsroom import public_cache
 
 RULES = {
@@ -20,6 +20,8 @@ RULES = {
     "articles.NewsletterSubscriber": "erased: the subscription of each of the account's addresses ends (logged) "
                                      "and the address is replaced by a keyed hash",
     "articles.SubscriberEvent": "kept: the record of consent and its withdrawal, without the address",
+    "articles.Delivery": "anonymised: which editions went to the erased subscriber (the edition's counts), its "
+                         "address redacted from the mail server's errors",
 }
 
 
@@ -92,7 +94,9 @@ def erase(erasure) -> None:
         photo = profile.avatar.name
         profile.delete()  # its cache tags (the author page) are invalidated
         transaction.on_commit(lambda: delete_photos(user.pk, photo))  # only once the erasure is certain
-    for subscriber in NewsletterSubscriber.objects.select_for_update().filter(email__in=erasure.emails):
+    subscribers = NewsletterSubscriber.objects.select_for_update().filter(email__in=erasure.emails)
+    erasure.redact(Delivery.objects.filter(subscriber__in=subscribers), ["error"])
+    for subscriber in subscribers:
         if subscriber.status in newsletter.STEPS["unsubscribe"].sources:
             newsletter.end_for_erasure(subscriber)
         subscriber.email = suppression_hash(subscriber.email)

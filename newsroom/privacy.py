@@ -69,7 +69,10 @@ RULES = {
     "newsroom.InboundMessage": "erased: mail the person sent us loses its sender, subject and bytes; what it "
                                "became (a case, its events) follows that app's rules",
     "usersessions.UserSession": "erased: the account's sessions are ended and deleted",
+    "mfa.Authenticator": "erased: the account's second factors (TOTP, recovery codes, passkeys) are deleted",
 }
+# allauth apps the site may install: their rules above apply once they are.
+OPTIONAL = {"usersessions.UserSession": "allauth.usersessions", "mfa.Authenticator": "allauth.mfa"}
 
 
 @dataclass(frozen=True)
@@ -291,6 +294,10 @@ def _erase_account(erasure: Erasure, *, keep=None):
         for session in UserSession.objects.filter(user=user):
             session.end()
         UserSession.objects.filter(user=user).delete()
+    if apps.is_installed("allauth.mfa"):
+        from allauth.mfa.models import Authenticator
+
+        Authenticator.objects.filter(user=user).delete()
     _end_sessions(user)
 
     user.username = erasure.tombstone

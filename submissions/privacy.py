@@ -49,6 +49,13 @@ def _actor(event, user):
     return "you" if event.actor_id == user.pk else "a moderator"
 
 
+def identifies(user):
+    """The names they sent stories under as a guest, from the account's addresses."""
+    from newsroom import privacy
+
+    return set(_mine(user, privacy.addresses(user)).exclude(guest_name="").values_list("guest_name", flat=True))
+
+
 def export_submissions(user) -> dict:
     from newsroom import privacy
 
@@ -89,8 +96,8 @@ def erase_submissions(erasure) -> None:
     user = erasure.user
     guest = Submission.objects.filter(contributor__isnull=True, guest_email__in=erasure.emails)
     guest.update(contributor=user, guest_email="", guest_name="")
-    # The person's own stories before a decision: out of review for good, each step logged with its actor.
-    # An administrator's deletion logs the administrator's own step (None: "automatic" for the contributor).
+    # The person's own stories before a decision: out of review for good, each step logged, with the account
+    # (soon its tombstone) as actor: the contributor's withdrawal, also when an administrator deletes the account.
     undecided = Submission.objects.filter(contributor=user, status__in=moderation.STEPS["withdraw"].sources)
     for submission in undecided:
         moderation.withdraw(submission, by=user, reason=WITHDRAWN_REASON)
@@ -136,6 +143,7 @@ def erase_takedowns(erasure) -> None:
 def register():
     from newsroom import privacy
 
-    privacy.register("submissions", exporter=export_submissions, eraser=erase_submissions, rules=SUBMISSION_RULES)
+    privacy.register("submissions", exporter=export_submissions, eraser=erase_submissions, identifies=identifies,
+                     rules=SUBMISSION_RULES)
     privacy.register("takedowns", exporter=export_takedowns, eraser=erase_takedowns, rules=TAKEDOWN_RULES)
 
