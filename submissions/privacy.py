@@ -6,11 +6,12 @@ filed, and takedown events where they are the actor).
 """
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 
 from submissions import moderation
 from submissions.models import (
-    CounterNotice, Flag, ModerationEvent, Status, Submission, TakedownAttachment, TakedownEvent,
+    CounterNotice, Flag, ModerationEvent, Revision, Status, Submission, TakedownAttachment, TakedownEvent,
     TakedownMessage,
 )
 
@@ -19,8 +20,10 @@ WITHDRAWN_REASON = "account deleted"
 SUBMISSION_RULES = {
     "submissions.Submission": "anonymised: undecided submissions are withdrawn (logged); guest submissions sent "
                               "from the account's addresses lose the guest's name and address and are attached to "
-                              "the tombstone; the stories themselves are kept, as every decision refers to them",
-    "submissions.Revision": "kept: the immutable text that was reviewed",
+                              "the tombstone; the stories themselves are kept, as every decision refers to them; "
+                              "photos of withdrawn stories are deleted",
+    "submissions.Revision": "kept: the immutable text that was reviewed (the photo of a withdrawn story is "
+                            "deleted, file and reference)",
     "submissions.ModerationEvent": "anonymised: the tombstone stays as actor; names and addresses are redacted "
                                    "from reasons",
     "submissions.Flag": "anonymised: the tombstone stays as reporter (or as the moderator who resolved it)",
@@ -98,11 +101,27 @@ def erase_submissions(erasure) -> None:
     guest.update(contributor=user, guest_email="", guest_name="")
     # The person's own stories before a decision: out of review for good, each step logged, with the account
     # (soon its tombstone) as actor: the contributor's withdrawal, also when an administrator deletes the account.
-    undecided = Submission.objects.filter(contributor=user, status__in=moderation.STEPS["withdraw"].sources)
+    undecided = list(Submission.objects.filter(contributor=user, status__in=moderation.STEPS["withdraw"].sources))
     for submission in undecided:
         moderation.withdraw(submission, by=user, reason=WITHDRAWN_REASON)
+    _delete_photos([s.pk for s in undecided])
     erasure.redact(ModerationEvent.objects.all(), ["reason"])
     erasure.redact(Flag.objects.filter(reporter=user), ["note"])
+
+
+def _delete_photos(submission_ids):
+    """Photos sent with withdrawn stories will never be published: their files go, and the references to them
+    (the one update an immutable revision gets: erasing what the person sent is not rewriting what was decided)."""
+    submissions = Submission.objects.filter(pk__in=submission_ids)
+    revisions = Revision.objects.filter(submission_id__in=submission_ids)
+    names = {*submissions.exclude(image="").values_list("image", flat=True),
+             *revisions.exclude(image="").values_list("image", flat=True)}
+    if not names:
+        return
+    submissions.update(image="", image_width=None, image_height=None)
+    revisions.update(image="")
+    storage = Submission._meta.get_field("image").storage
+    transaction.on_commit(lambda: [storage.delete(name) for name in sorted(names)])
 
 
 def export_takedowns(user) -> dict:

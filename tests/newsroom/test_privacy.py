@@ -17,6 +17,7 @@ from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import translation
 
+from articles import images
 from articles.models import Article, AuthorProfile, Delivery, Edition, NewsletterSubscriber
 from newsroom import privacy
 from newsroom.models import OutboundEmail
@@ -65,6 +66,8 @@ def _person():
     work = {status: factories.submission(status=status, contributor=person, by=moderator)
             for status in ("draft", "submitted", "in_review", "changes_requested", "approved", "rejected", "appealed")}
     work["guest"] = factories.submission(status="unconfirmed", guest_email=EMAIL, guest_name=NAME)
+    work["with_photo"] = factories.submission(status="submitted", contributor=person,
+                                              image=images.clean_upload(factories.image_upload()))
     published = factories.article(author=person, title="Night market returns to the old tram depot")
     disputed = factories.article(author=person, title="Harbour photos from the ferry")
     flag = factories.flag(article=factories.article(), reporter=person, note="Wrong date in the second paragraph.")
@@ -101,6 +104,8 @@ def test_deletion_erases_every_trace_and_keeps_what_others_rely_on(client, djang
     client.force_login(person)
     avatar = person.profile.avatar.name
     storage = AuthorProfile._meta.get_field("avatar").storage
+    photo = things["work"]["with_photo"].image.name
+    assert photo and storage.exists(photo)
     assert storage.exists(avatar)
     events_before = ModerationEvent.objects.count()
     takedown_events_before = TakedownEvent.objects.count()
@@ -136,13 +141,16 @@ def test_deletion_erases_every_trace_and_keeps_what_others_rely_on(client, djang
 
     # Undecided submissions withdrawn (logged); decided ones keep their status; the logs keep every row.
     work = {key: Submission.objects.get(pk=s.pk) for key, s in things["work"].items()}
-    for key in ("draft", "submitted", "in_review", "changes_requested", "appealed", "guest"):
+    for key in ("draft", "submitted", "in_review", "changes_requested", "appealed", "guest", "with_photo"):
         assert work[key].status == Status.WITHDRAWN, key
         assert work[key].events.last().to_status == Status.WITHDRAWN
     assert work["approved"].status == Status.APPROVED and work["rejected"].status == Status.REJECTED
     assert work["guest"].contributor_id == tombstone.pk and work["guest"].guest_email == ""
     assert work["in_review"].claimed_by_id is None
-    assert ModerationEvent.objects.count() == events_before + 6
+    assert ModerationEvent.objects.count() == events_before + 7
+    # The photo of a withdrawn story will never be published: gone, file and references.
+    assert not storage.exists(photo) and work["with_photo"].image.name == ""
+    assert not work["with_photo"].revisions.exclude(image="").exists()
     assert ModerationEvent.objects.filter(actor=tombstone, to_status=Status.SUBMITTED).exists()
     assert ModerationEvent.objects.filter(actor=things["moderator"]).exists()  # the moderators' own steps are intact
 
@@ -183,7 +191,8 @@ def test_export_holds_every_kind_of_record_and_nothing_of_anyone_else():
     assert {a["email"] for a in data["account"]["email_addresses"]} == {EMAIL, OLD_EMAIL}
     assert data["account"]["date_joined"]
     assert data["profile"]["display_name"] == NAME and data["profile"]["bio"] == BIO and data["profile"]["photo"]
-    assert len(data["submissions"]) == 8  # seven of the account's, and the one sent as a guest from its address
+    assert len(data["submissions"]) == 9  # eight of the account's, and the one sent as a guest from its address
+    assert any(s["photo"] and s["revisions"][0]["photo"] for s in data["submissions"])
     rejected = next(s for s in data["submissions"] if s["status"] == "appealed")
     assert rejected["revisions"][0]["body"] and rejected["revisions"][0]["number"] == 1
     assert any(e["reason"] == "Test reason." and e["by"] == "a moderator" for e in rejected["history"])
@@ -298,6 +307,22 @@ def test_delete_in_korean_asks_for_the_username_and_the_password(client, django_
     assert "_auth_user_id" not in client.session
     assert django_mail.outbox[-1].to == ["mina@example.com"] and "삭제" in django_mail.outbox[-1].subject
     assert "전 기고자" in client.get(story_url).content.decode()
+
+
+def test_a_deletion_held_for_the_password_is_carried_out_after_it(client):
+    person = factories.user(username="mina")
+    client.force_login(person)
+    url = reverse("my_account_delete")
+    held = client.post(url, {"username": "mina"})
+    assert reverse("account_reauthenticate") in held["Location"]
+    person.refresh_from_db()
+    assert person.is_active  # nothing happens before the password
+
+    response = _reauthenticate(client, url)
+    assert response.status_code == 302 and response["Location"] == reverse("my_account_deleted")
+    person.refresh_from_db()
+    assert privacy.is_former(person)
+    assert "Your account has been deleted" in client.get(response["Location"]).content.decode()
 
 
 def test_staff_are_sent_to_an_administrator(client):
