@@ -116,14 +116,14 @@ def is_former(user) -> bool:
     return bool(user) and not user.is_active and user.get_username().startswith(TOMBSTONE_PREFIX)
 
 
-STAFF_GROUPS = ("Moderators", "Copyright staff", "Editors")
+EDITORS_GROUP = "Editors"  # the staff groups: DESIGN.md §3
 
 
 def is_staff_member(user) -> bool:
-    """Any staff role: the admin flag, superuser, or a staff group (DESIGN.md §3)."""
+    """Any staff role: the admin flag, superuser, or a member of Moderators, Copyright staff or Editors."""
     if user.is_staff or user.is_superuser:
         return True
-    groups = {settings.MODERATORS_GROUP, settings.COPYRIGHT_STAFF_GROUP, *STAFF_GROUPS}
+    groups = {settings.MODERATORS_GROUP, settings.COPYRIGHT_STAFF_GROUP, EDITORS_GROUP}
     return user.groups.filter(name__in=groups).exists()
 
 
