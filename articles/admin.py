@@ -26,6 +26,7 @@ from articles.models import (
     Article, ArticleEvent, AuthorProfile, Category, Disclaimer, Edition, EditionStory, Language, NewsletterSubscriber,
     Page, SubscriberEvent, Tag,
 )
+from newsroom import privacy
 
 Status = Article.Status
 
@@ -48,10 +49,29 @@ def button_name(step):
     return f"_{step}"
 
 
+@admin.action(description=_("Delete the selected accounts (erase personal data, keep published stories)"),
+              permissions=["delete"])
+def delete_accounts(modeladmin, request, queryset):
+    """Privacy rights (newsroom/privacy.py) for accounts that cannot delete themselves on the site: staff."""
+    deleted = 0
+    for user in queryset:
+        if user.pk == request.user.pk:
+            modeladmin.message_user(request, _("You cannot delete your own account here."), messages.ERROR)
+        elif not privacy.is_former(user):
+            privacy.delete_account(user, by=request.user)
+            deleted += 1
+    if deleted:
+        modeladmin.message_user(request, ngettext("%(count)d account deleted.", "%(count)d accounts deleted.",
+                                                  deleted) % {"count": deleted}, messages.SUCCESS)
+
+
 class UserAdmin(auth_admin.UserAdmin):
     """Django's account admin, plus one opening: editors search accounts by name in the article form's
     author field (the admin's autocomplete answers with usernames only). The account pages stay closed
-    to them: viewing those still needs auth.view_user."""
+    to them: viewing those still needs auth.view_user. Administrators delete accounts with the privacy
+    action (Django's own delete would take published stories with them: authors are protected)."""
+
+    actions = [delete_accounts]
 
     def has_view_permission(self, request, obj=None):
         match = getattr(request, "resolver_match", None)

@@ -8,7 +8,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from articles import cache_tags, search, text
-from newsroom import public_cache
+from newsroom import privacy, public_cache
 
 
 class Language(models.TextChoices):
@@ -164,7 +164,7 @@ class ArticleQuerySet(models.QuerySet):
             "id", "title", "slug", "summary", "language", "published_at", "reading_minutes",
             "cover_hash", "cover_source", "featured", "status",
             "category__id", "category__name", "category__name_ko", "category__slug", "category__color",
-            "author__id", "author__username", "author__first_name", "author__last_name",
+            "author__id", "author__username", "author__first_name", "author__last_name", "author__is_active",
             "author__profile__id", "author__profile__display_name",
         )
 
@@ -304,7 +304,14 @@ class Article(PublicContent):
         return edition if edition is not None and edition.is_public else None
 
     @property
+    def author_is_former(self):
+        """The author deleted their account (newsroom/privacy.py): the story stays, by "former contributor"."""
+        return privacy.is_former(self.author)
+
+    @property
     def author_name(self):
+        if self.author_is_former:
+            return str(privacy.FORMER_CONTRIBUTOR)
         profile = getattr(self.author, "profile", None)
         return profile.display_name if profile else (self.author.get_full_name() or self.author.username)
 

@@ -142,6 +142,15 @@ def unsubscribe(token, *, how="unsubscribe link"):
 
 
 @transaction.atomic
+def end_for_erasure(subscriber):
+    """The subscriber's account is being deleted (newsroom/privacy.py): unsubscribed, logged as such."""
+    subscriber = NewsletterSubscriber.objects.select_for_update().get(pk=subscriber.pk)
+    now = timezone.now()
+    _move(subscriber, "unsubscribe", reason="account deleted", now=now, unsubscribed_at=now)
+    return subscriber
+
+
+@transaction.atomic
 def suppress(*, email, reason, how):
     """Stop all mail to an address (a hard bounce or a complaint). Returns the subscriber, or None if unknown.
 

@@ -42,7 +42,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_variables
 
 from articles.models import AuthorProfile
-from newsroom import mail, ratelimit
+from newsroom import mail, privacy, ratelimit
 
 User = get_user_model()
 
@@ -89,6 +89,12 @@ def confirm_and_activate(user):
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def clean_username(self, username, shallow=False):
+        # Deleted accounts are renamed deleted-<random> (newsroom/privacy.py): nobody may pass for one.
+        if username.lower().startswith(privacy.TOMBSTONE_PREFIX):
+            raise forms.ValidationError(_("This username is not available."))
+        return super().clean_username(username, shallow=shallow)
+
     def format_email_subject(self, subject):
         return f"[{settings.SITE_NAME}] {force_str(subject)}"
 

@@ -35,6 +35,11 @@ from newsroom.workflow import Step
 
 Status = OutboundEmail.Status
 
+# A header of ours, never sent: the record's recipients and content are erased once it is sent (the goodbye
+# email of a deleted account, newsroom/privacy.py, is the last thing that may hold its address).
+FORGET_AFTER_SENDING = "X-Newsroom-Forget-After-Sending"
+ERASED = "[erased]"
+
 STEPS = {
     "claim": Step({Status.PENDING}, Status.SENDING),
     "take_over": Step({Status.SENDING}, Status.SENDING),  # from a worker that stopped heartbeating
@@ -107,8 +112,9 @@ def deliver(context, outbound_id: int) -> str:
     if not _claim(outbound_id, holder):
         return "not claimed"
     email = OutboundEmail.objects.get(pk=outbound_id)
+    headers = {name: value for name, value in email.headers.items() if name != FORGET_AFTER_SENDING}
     message = EmailMultiAlternatives(email.subject, email.text, settings.DEFAULT_FROM_EMAIL, email.recipients,
-                                     headers={**email.headers, "Message-ID": email.message_id})
+                                     headers={**headers, "Message-ID": email.message_id})
     if email.html:
         message.attach_alternative(email.html, "text/html")
     connection = mailers.default
@@ -122,7 +128,9 @@ def deliver(context, outbound_id: int) -> str:
             connection.close()
         raise
     # Recorded before the connection's QUIT, so a worker killed meanwhile does not send it again.
-    _move(outbound_id, "sent", also=Q(claimed_by=holder[:64]), sent_at=timezone.now(), last_error="")
+    forget = {"recipients": [], "subject": ERASED, "text": "", "html": "", "headers": {}} \
+        if FORGET_AFTER_SENDING in email.headers else {}
+    _move(outbound_id, "sent", also=Q(claimed_by=holder[:64]), sent_at=timezone.now(), last_error="", **forget)
     with suppress(Exception):  # the message was accepted: a QUIT that fails changes nothing
         connection.close()
     return "sent"

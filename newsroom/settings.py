@@ -519,6 +519,9 @@ EMAIL_CONFIRMATION_RATE_LIMITS = {"email": (1, 3 * 60), "account": (5, 60 * 60)}
 PASSWORD_CHANGE_RATE_LIMITS = {"account": (5, 15 * 60)}
 # Wrong two-factor codes (authenticator or recovery codes) at log-in and re-authentication, per account.
 MFA_CODE_RATE_LIMITS = {"account": (5, 15 * 60)}
+
+# Export my data (/my/account/export/): building the file reads every table the person is in.
+DATA_EXPORT_RATE_LIMITS = {"account": (5, 60 * 60), "ip": (20, 60 * 60)}
 # Whole request bodies above this are refused (413) before they are read; the proxy in front
 # should refuse them too (nginx: client_max_body_size 16m). Text fields alone are limited by
 # DATA_UPLOAD_MAX_MEMORY_SIZE and images by IMAGE_UPLOAD_MAX_BYTES (both above).

@@ -6,7 +6,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from articles.sitemaps import SITEMAPS
-from newsroom import accounts, two_factor, views
+from newsroom import accounts, privacy_views, two_factor, views
 
 account_patterns = [
     # Ours where we add limits (newsroom/accounts.py); the rest is allauth's.
@@ -40,6 +40,10 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("accounts/", include(account_patterns)),
     path("cookies/", views.cookie_settings, name="cookie_settings"),
+    # Privacy rights (newsroom/privacy.py); the account page (my_account) links them.
+    path("my/account/export/", privacy_views.export, name="my_account_export"),
+    path("my/account/delete/", privacy_views.delete, name="my_account_delete"),
+    path("my/account/deleted/", privacy_views.deleted, name="my_account_deleted"),
     path("", include("articles.urls")),
     path("", include("submissions.urls")),
     prefix_default_language=False,

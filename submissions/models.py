@@ -29,6 +29,8 @@ class Status(models.TextChoices):
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     APPEALED = "appealed", _("Appealed")
+    # The contributor's account was deleted before a decision (newsroom/privacy.py): never reviewed.
+    WITHDRAWN = "withdrawn", _("Withdrawn (account deleted)")
 
 
 WAITING = (Status.UNCONFIRMED, Status.SUBMITTED, Status.IN_REVIEW, Status.APPEALED)
@@ -204,7 +206,8 @@ class Submission(models.Model):
 
     def get_stage_display(self):
         stage = self.stage
-        return Status(stage).label if stage in Status.values else Article.Status(stage).label
+        # An approved story's stage is its article's status ("withdrawn" there is the editors', not ours).
+        return Status(stage).label if stage == self.status else Article.Status(stage).label
 
     @property
     def can_appeal(self):

@@ -5,6 +5,7 @@
     in_review → submitted                    (release, or the claim expires)
     unconfirmed → submitted                  (a guest clicks the emailed link)
     rejected → appealed → in_review          (once; reviewed by a different moderator)
+    any status before a decision → withdrawn (the contributor's account is deleted: submissions/privacy.py)
 
 An appeal that is released (or whose claim expires) goes back to `appealed`, so it
 keeps its place and its "different moderator" rule. Every move is atomic, refuses a
@@ -43,6 +44,9 @@ STEPS = {
     "request_changes": Step({Status.IN_REVIEW}, Status.CHANGES_REQUESTED),
     "reject": Step({Status.IN_REVIEW}, Status.REJECTED),
     "appeal": Step({Status.REJECTED}, Status.APPEALED),
+    # Everything not yet decided, when its contributor deletes their account; decided stories keep their status.
+    "withdraw": Step({Status.DRAFT, Status.UNCONFIRMED, Status.SUBMITTED, Status.IN_REVIEW, Status.CHANGES_REQUESTED,
+                      Status.APPEALED}, Status.WITHDRAWN),
 }
 ALLOWED = exits(STEPS, Status)
 DECISIONS = (Status.APPROVED, Status.CHANGES_REQUESTED, Status.REJECTED)
@@ -228,6 +232,21 @@ def appeal(submission: Submission, *, by, reason: str, guest_email: str = "", no
     now = now or timezone.now()
     _move(locked, "appeal", by=by, reason=reason, now=now, revision=_latest_revision(locked),
           under_appeal=True, appealed_at=now, submitted_at=now)
+    return locked
+
+
+@transaction.atomic
+def withdraw(submission: Submission, *, by, reason: str, now: datetime | None = None) -> Submission:
+    """Take an undecided submission out of review for good (its contributor's account is being deleted).
+
+    `by` is the contributor (or None when an administrator deletes the account: the event then has no actor).
+    A claim held on it ends with it.
+    """
+    locked = _locked(submission)
+    if by is not None:
+        _check_owner(locked, by)
+    now = now or timezone.now()
+    _move(locked, "withdraw", by=by, reason=reason, now=now, revision=_latest_revision(locked), **_CLEAR_CLAIM)
     return locked
 
 

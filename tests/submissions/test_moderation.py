@@ -27,15 +27,16 @@ def other_mod(db):
 
 def test_transition_table_is_the_documented_workflow():
     assert moderation.ALLOWED == {
-        Status.DRAFT: {Status.SUBMITTED},
-        Status.UNCONFIRMED: {Status.SUBMITTED},
-        Status.SUBMITTED: {Status.IN_REVIEW},
+        Status.DRAFT: {Status.SUBMITTED, Status.WITHDRAWN},
+        Status.UNCONFIRMED: {Status.SUBMITTED, Status.WITHDRAWN},
+        Status.SUBMITTED: {Status.IN_REVIEW, Status.WITHDRAWN},
         Status.IN_REVIEW: {Status.APPROVED, Status.CHANGES_REQUESTED, Status.REJECTED, Status.SUBMITTED,
-                           Status.APPEALED},
-        Status.CHANGES_REQUESTED: {Status.SUBMITTED},
+                           Status.APPEALED, Status.WITHDRAWN},
+        Status.CHANGES_REQUESTED: {Status.SUBMITTED, Status.WITHDRAWN},
         Status.REJECTED: {Status.APPEALED},
-        Status.APPEALED: {Status.IN_REVIEW},
+        Status.APPEALED: {Status.IN_REVIEW, Status.WITHDRAWN},
         Status.APPROVED: set(),
+        Status.WITHDRAWN: set(),  # the contributor's account was deleted: for good
     }
     assert set(moderation.ALLOWED) == ALL
 
