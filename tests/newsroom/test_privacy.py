@@ -338,8 +338,8 @@ def test_staff_are_sent_to_an_administrator(client):
         privacy.delete_account(factories.moderator())
 
 
-def test_an_administrator_deletes_a_staff_account_from_the_admin(client, django_capture_on_commit_callbacks):
-    admin = User.objects.create_superuser("root", "root@example.com", factories.PASSWORD)
+def test_an_administrator_deletes_a_staff_account_from_the_admin(client, admin_user, django_capture_on_commit_callbacks):
+    admin = admin_user
     moderator = factories.moderator(username="maya", email="maya@example.com")
     client.force_login(admin)
     with django_capture_on_commit_callbacks(execute=True):
