@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "anymail",
     "allauth",
     "allauth.account",
+    "allauth.usersessions",  # the account page's sessions and devices
     "newsroom",
     "articles",
     "submissions",
@@ -221,6 +222,11 @@ ACCOUNT_USER_DISPLAY = "newsroom.accounts.user_display"
 # allauth counts its limits in the cache, which is per process without Redis: every limit is ours
 # instead (newsroom/ratelimit.py, shared by all processes), see newsroom/accounts.py.
 ACCOUNT_RATE_LIMITS = False
+# Each signed-in request records its session's last-seen time, IP and browser (one read and one write; none for
+# anonymous readers, whose requests carry no session): the account page lists them (tests/newsroom/test_account_page.py).
+USERSESSIONS_TRACK_ACTIVITY = True
+MIDDLEWARE.insert(MIDDLEWARE.index("allauth.account.middleware.AccountMiddleware") + 1,
+                  "allauth.usersessions.middleware.UserSessionsMiddleware")
 
 # --- Internationalisation -------------------------------------------------
 LANGUAGE_CODE = "en"

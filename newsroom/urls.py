@@ -6,7 +6,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from articles.sitemaps import SITEMAPS
-from newsroom import accounts, views
+from newsroom import account, accounts, views
 
 account_patterns = [
     # Ours where we add limits (newsroom/accounts.py); the rest is allauth's.
@@ -37,6 +37,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("accounts/", include(account_patterns)),
     path("cookies/", views.cookie_settings, name="cookie_settings"),
+    path("my/account/", account.account_page, name="my_account"),
     path("", include("articles.urls")),
     path("", include("submissions.urls")),
     prefix_default_language=False,
