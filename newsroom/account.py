@@ -127,7 +127,6 @@ def account_page(request):
             return redirect("my_account")
     sessions = list(UserSession.objects.filter(user=user).order_by("-last_seen_at")[:SESSIONS_SHOWN])
     for session in sessions:
-        session.device = device_name(session.user_agent)
         session.current = session.session_key == request.session.session_key
     return render(request, "newsroom/account_page.html", {
         "profile": profile,
