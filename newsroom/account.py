@@ -30,9 +30,10 @@ class ProfileForm(forms.Form):
     display_name = forms.CharField(
         label=gettext_lazy("Display name"), max_length=AuthorProfile._meta.get_field("display_name").max_length,
         help_text=gettext_lazy("Shown as the byline of your published stories."),
+        error_messages={"required": gettext_lazy("Enter the name to show on your stories.")},
     )
     bio = forms.CharField(
-        label=gettext_lazy("About you"), required=False, max_length=AuthorProfile._meta.get_field("bio").max_length,
+        label=gettext_lazy("Short biography"), required=False, max_length=AuthorProfile._meta.get_field("bio").max_length,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=gettext_lazy("Plain text, shown on your author page. Markup is shown as typed."),
     )
@@ -44,10 +45,7 @@ class ProfileForm(forms.Form):
     remove_photo = forms.BooleanField(label=gettext_lazy("Remove my photo"), required=False)
 
     def clean_display_name(self):
-        name = " ".join(self.cleaned_data["display_name"].split())
-        if not name:
-            raise forms.ValidationError(_("Enter the name to show on your stories."))
-        return name
+        return " ".join(self.cleaned_data["display_name"].split())
 
     def clean_photo(self):
         upload = self.cleaned_data.get("photo")
