@@ -68,3 +68,26 @@ def test_editing_the_profile_in_english_and_in_korean(browser, live_server, arti
     profile = AuthorProfile.objects.get(user=writer)
     assert profile.display_name == "박미나" and not profile.avatar
     context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, MOBILE], ids=["desktop", "mobile"])
+def test_account_pages_have_no_serious_accessibility_violations(browser, live_server, viewport):
+    from axe_playwright_python.sync_playwright import Axe
+
+    factories.user(username="mina", display_name="Mina Park")
+    page = browser.new_context(viewport=viewport).new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=login]", "mina")
+    page.fill("input[name=password]", factories.PASSWORD)
+    page.locator("#main form button[type=submit]").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    problems = {}
+    for path in ["/my/account/", "/ko/my/account/", "/accounts/sessions/", "/ko/accounts/email/",
+                 "/accounts/password/change/", "/ko/accounts/logout/"]:
+        page.goto(live_server.url + path)
+        violations = Axe().run(page).response["violations"]
+        serious = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in violations
+                   if v["impact"] in {"serious", "critical"}]
+        if serious:
+            problems[path] = serious
+    assert problems == {}
