@@ -49,10 +49,20 @@ class ProfileForm(forms.Form):
     def clean_display_name(self):
         return " ".join(self.cleaned_data["display_name"].split())
 
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
     def clean_photo(self):
         upload = self.cleaned_data.get("photo")
         if not upload:
             return None
+        try:
+            # Decoding a large image costs a moment of CPU: counted before, per account (PROFILE_PHOTO_RATE_LIMITS).
+            ratelimit.enforce("profile_photo", [("account", str(self.user.pk),
+                                                 *settings.PROFILE_PHOTO_RATE_LIMITS["account"])])
+        except ratelimit.RateLimited as error:
+            raise forms.ValidationError(error.message) from None
         try:
             return images.clean_upload(upload, max_side=authors.AVATAR_MAX_SIDE)
         except images.InvalidImage as error:
@@ -122,7 +132,7 @@ def account_page(request):
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "profile":
-            form = ProfileForm(request.POST, request.FILES)
+            form = ProfileForm(request.POST, request.FILES, user=user)
             if form.is_valid():
                 data = form.cleaned_data
                 authors.update_profile(user, display_name=data["display_name"], bio=data["bio"],

@@ -510,6 +510,8 @@ PASSWORD_RESET_RATE_LIMITS = {"email": (3, 60 * 60), "ip": (10, 60 * 60)}
 EMAIL_CONFIRMATION_RATE_LIMITS = {"email": (1, 3 * 60), "account": (5, 60 * 60)}
 # Wrong current passwords on the password change page, per account.
 PASSWORD_CHANGE_RATE_LIMITS = {"account": (5, 15 * 60)}
+# New profile photos (the account page), per account: each is decoded and re-encoded.
+PROFILE_PHOTO_RATE_LIMITS = {"account": (10, 60 * 60)}
 # Whole request bodies above this are refused (413) before they are read; the proxy in front
 # should refuse them too (nginx: client_max_body_size 16m). Text fields alone are limited by
 # DATA_UPLOAD_MAX_MEMORY_SIZE and images by IMAGE_UPLOAD_MAX_BYTES (both above).

@@ -190,6 +190,15 @@ def test_a_refused_photo_says_why_and_stores_nothing(signed_in, writer, settings
     assert profile.display_name == "Wendy Writer" and not profile.avatar and stored_avatars(writer) == []
 
 
+def test_new_photos_are_limited_per_account(signed_in, writer, settings, committed):
+    settings.PROFILE_PHOTO_RATE_LIMITS = {"account": (2, 3600)}
+    for _ in range(2):
+        assert committed(profile_post, signed_in, photo=factories.image_upload(width=200, height=200)).status_code == 302
+    response = profile_post(signed_in, photo=factories.image_upload(width=200, height=200))
+    assert response.status_code == 400 and "too many times in a short while" in response.content.decode()
+    assert profile_post(signed_in, display_name="Wendy W.").status_code == 302  # a name alone is no photo
+
+
 def test_a_display_name_is_required(signed_in, writer):
     response = profile_post(signed_in, display_name="   ")
     assert response.status_code == 400 and "Enter the name to show on your stories." in response.content.decode()
