@@ -145,7 +145,7 @@ def account_page(request):
             return redirect("my_account")
         else:
             return redirect("my_account")
-    sessions = list(_live_sessions(user).order_by("-last_seen_at")[:SESSIONS_SHOWN])
+    sessions = list(_live_sessions(user).order_by("-created_at")[:SESSIONS_SHOWN])
     for session in sessions:
         session.current = session.session_key == request.session.session_key
     return render(request, "newsroom/account_page.html", {

@@ -222,9 +222,10 @@ ACCOUNT_USER_DISPLAY = "newsroom.accounts.user_display"
 # allauth counts its limits in the cache, which is per process without Redis: every limit is ours
 # instead (newsroom/ratelimit.py, shared by all processes), see newsroom/accounts.py.
 ACCOUNT_RATE_LIMITS = False
-# Each signed-in request records its session's last-seen time, IP and browser (one read and one write; none for
-# anonymous readers, whose requests carry no session): the account page lists them (tests/newsroom/test_account_page.py).
-USERSESSIONS_TRACK_ACTIVITY = True
+# Sessions are recorded at log-in (IP, browser, time: allauth.usersessions) for the account page. Tracking each request
+# (last seen) is off: it costs nothing for anonymous readers but a read, a write and two savepoints on every signed-in
+# request, and on SQLite each such write takes the database's write lock. The middleware stays, so this turns it on.
+USERSESSIONS_TRACK_ACTIVITY = False
 MIDDLEWARE.insert(MIDDLEWARE.index("allauth.account.middleware.AccountMiddleware") + 1,
                   "allauth.usersessions.middleware.UserSessionsMiddleware")
 

@@ -93,15 +93,12 @@ def test_the_page_shows_each_section_in_both_languages(signed_in, writer):
 
 def test_the_page_costs_a_fixed_number_of_queries(signed_in, writer, django_assert_max_num_queries):
     for n in range(3):
-        other = Client()
-        other.force_login(writer)
-        other.get("/")  # another device, tracked
-    # Session, user, session tracking (a read and a write, in savepoints), profile, addresses, newsletter, sessions,
-    # the header's roles and menu: the same however many sessions or addresses there are.
-    with django_assert_max_num_queries(14):
+        log_in(writer, CHROME)  # other devices
+    # Session, user, profile, addresses, newsletter, sessions, the header's roles and menu: the same however many
+    # sessions or addresses there are.
+    with django_assert_max_num_queries(8):
         response = signed_in.get(URL)
-    assert response.status_code == 200 and response.content.decode().count("Last seen") == 0
-    assert response.content.decode().count("last seen") == 4
+    assert response.status_code == 200 and response.content.decode().count("Chrome on Linux") == 3
 
 
 # --- Profile -------------------------------------------------------------------------------------
@@ -317,19 +314,25 @@ def test_an_account_without_a_password_is_offered_to_set_one(client):
     assert 'href="/accounts/password/set/"' in client.get(URL).content.decode()
 
 
-def test_activity_tracking_costs_anonymous_readers_nothing_and_signed_in_ones_one_write(client, writer, article):
+def test_sessions_cost_reading_pages_nothing(client, writer, article):
+    """Recorded at log-in only (USERSESSIONS_TRACK_ACTIVITY is off): no reader's page reads or writes them."""
     with CaptureQueriesContext(connection) as anonymous:
         client.get(article.get_absolute_url())
-    assert not [q for q in anonymous.captured_queries if "usersession" in q["sql"]]
-
-    client.force_login(writer)
-    client.get("/")
+    laptop = log_in(writer, CHROME)
     with CaptureQueriesContext(connection) as signed_in:
-        client.get(article.get_absolute_url())
+        laptop.get(article.get_absolute_url())
+        laptop.get("/")
+    assert not [q for q in anonymous.captured_queries + signed_in.captured_queries if "usersession" in q["sql"]]
+    assert UserSession.objects.get(user=writer).user_agent == CHROME
+
+
+def test_with_tracking_on_a_signed_in_request_writes_once(settings, writer, article):
+    settings.USERSESSIONS_TRACK_ACTIVITY = True
+    laptop = log_in(writer, CHROME)
+    with CaptureQueriesContext(connection) as signed_in:
+        laptop.get(article.get_absolute_url())
     tracking = [q["sql"] for q in signed_in.captured_queries if "usersession" in q["sql"]]
-    writes = [sql for sql in tracking if sql.startswith(("UPDATE", "INSERT"))]
-    assert len(writes) == 1 and len(tracking) <= 2
-    assert UserSession.objects.get(user=writer).last_seen_at
+    assert len([sql for sql in tracking if sql.startswith(("UPDATE", "INSERT"))]) == 1 and len(tracking) == 2
 
 
 @pytest.mark.parametrize("user_agent, name", [
