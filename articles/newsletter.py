@@ -45,6 +45,11 @@ def _move(subscriber, step, *, reason, now=None, **fields):
                                    reason=reason, created_at=now or timezone.now())
 
 
+def subscription_of(email):
+    """The subscriber row of an address (any status), or None: never subscribed."""
+    return NewsletterSubscriber.objects.filter(email=email.strip().lower()).first()
+
+
 def confirm_token(subscriber):
     return signing.dumps(subscriber.email, salt=CONFIRM_SALT)
 

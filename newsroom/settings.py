@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",  # two-factor: required for staff (newsroom/two_factor.py)
+    "allauth.usersessions",  # the account page's sessions and devices
     "newsroom",
     "articles",
     "submissions",
@@ -77,6 +78,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",  # tracking off: USERSESSIONS_TRACK_ACTIVITY
     "newsroom.two_factor.StaffTwoFactorMiddleware",  # staff pages need a second factor
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -221,6 +223,10 @@ ACCOUNT_USER_DISPLAY = "newsroom.accounts.user_display"
 # allauth counts its limits in the cache, which is per process without Redis: every limit is ours
 # instead (newsroom/ratelimit.py, shared by all processes), see newsroom/accounts.py.
 ACCOUNT_RATE_LIMITS = False
+# Sessions are recorded at log-in (IP, browser, time: allauth.usersessions) for the account page. Tracking each request
+# (last seen) is off: it costs nothing for anonymous readers but a read, a write and two savepoints on every signed-in
+# request, and on SQLite each such write takes the database's write lock. The middleware stays, so this turns it on.
+USERSESSIONS_TRACK_ACTIVITY = False
 
 # --- Internationalisation -------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -522,6 +528,10 @@ MFA_CODE_RATE_LIMITS = {"account": (5, 15 * 60)}
 
 # Export my data (/my/account/export/): building the file reads every table the person is in.
 DATA_EXPORT_RATE_LIMITS = {"account": (5, 60 * 60), "ip": (20, 60 * 60)}
+
+# New profile photos (the account page), per account: each is decoded and re-encoded.
+PROFILE_PHOTO_RATE_LIMITS = {"account": (10, 60 * 60)}
+
 # Whole request bodies above this are refused (413) before they are read; the proxy in front
 # should refuse them too (nginx: client_max_body_size 16m). Text fields alone are limited by
 # DATA_UPLOAD_MAX_MEMORY_SIZE and images by IMAGE_UPLOAD_MAX_BYTES (both above).

@@ -6,7 +6,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from articles.sitemaps import SITEMAPS
-from newsroom import accounts, privacy_views, two_factor, views
+from newsroom import account, accounts, privacy_views, two_factor, views
 
 account_patterns = [
     # Ours where we add limits (newsroom/accounts.py); the rest is allauth's.
@@ -40,6 +40,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("accounts/", include(account_patterns)),
     path("cookies/", views.cookie_settings, name="cookie_settings"),
+    path("my/account/", account.account_page, name="my_account"),
     # Privacy rights (newsroom/privacy.py); the account page (my_account) links them.
     path("my/account/export/", privacy_views.export, name="my_account_export"),
     path("my/account/delete/", privacy_views.delete, name="my_account_delete"),

@@ -96,6 +96,8 @@ ROWS = [
     Row("activation link of before allauth", "/accounts/activate/xx/yy/", expect(302)),
     Row("email confirmation (bad link)", "/accounts/confirm-email/not-a-key/", PUBLIC),
     Row("email addresses", "/accounts/email/", SIGNED_IN_ONLY),
+    Row("account page", "/my/account/", SIGNED_IN_ONLY),
+    Row("sessions and devices", "/accounts/sessions/", SIGNED_IN_ONLY),
     # Contributors
     Row("submission form", "/submit/", PUBLIC),
     Row("guest confirmation (bad link)", "/submit/confirm/not-a-token/", expect(400)),
