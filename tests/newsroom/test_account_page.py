@@ -85,10 +85,12 @@ def test_the_header_links_every_signed_in_reader_to_their_account(signed_in):
 def test_the_page_shows_each_section_in_both_languages(signed_in, writer):
     page = signed_in.get(URL).content.decode()
     for text in ("Profile", "Wendy Writer", writer.email, "Verified", 'href="/accounts/email/"',
-                 'href="/accounts/password/change/"', "Newsletter", 'href="/accounts/sessions/"'):
+                 'href="/accounts/password/change/"', "Newsletter", 'href="/accounts/sessions/"',
+                 "Your data", 'href="/my/account/export/"', 'href="/my/account/delete/"'):
         assert text in page, text
     korean = signed_in.get("/ko" + URL).content.decode()
     assert "내 계정" in korean and 'href="/ko/accounts/password/change/"' in korean
+    assert "내 데이터" in korean and 'href="/ko/my/account/delete/"' in korean
 
 
 def test_the_page_costs_a_fixed_number_of_queries(signed_in, writer, django_assert_max_num_queries):
