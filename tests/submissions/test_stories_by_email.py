@@ -387,3 +387,22 @@ def test_a_takedown_and_a_story_in_one_maildir_run_are_each_routed_right(
     assert sorted(InboundMessage.objects.values_list("route", "status")) == [
         ("stories", InboundMessage.Status.HANDLED), ("takedowns", InboundMessage.Status.HANDLED)]
     assert sorted(recipients[0] for recipients, _ in inbox.messages) == ["jane.doe@lumen-photo.example.com", SENDER]
+
+
+# --- How to ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("prefix, heading", [("", "Sending a story by email"), ("/ko", "이메일로 기사 보내기")])
+def test_the_guidelines_explain_how_to_send_a_story_by_email_with_the_address(prefix, heading):
+    page = Client().get(f"{prefix}/pages/guidelines/").content.decode()
+
+    assert heading in page
+    assert f'<a href="mailto:{STORIES}">{STORIES}</a>' in page and "{SUBMISSIONS_EMAIL}" not in page
+
+
+def test_without_a_stories_address_the_guidelines_say_so(settings):
+    settings.SUBMISSIONS_EMAIL = ""
+
+    page = Client().get("/pages/guidelines/").content.decode()
+
+    assert "(no address yet: this site does not take stories by email)" in page and "mailto:stories" not in page
