@@ -14,7 +14,7 @@ from PIL import Image
 from newsroom import inbound
 from newsroom.models import InboundMessage, OutboundEmail
 from submissions import services
-from submissions.models import Status, Submission, TakedownCase
+from submissions.models import Status, Submission
 from tests import factories
 from tests.newsroom.test_inbound import make_maildir, run, sample
 from tests.smtp_server import SmtpServer, free_port
@@ -244,15 +244,18 @@ def test_an_unconfirmed_account_address_stays_a_guest(inbox, django_capture_on_c
     assert (submission.contributor, submission.status) == (None, Status.SUBMITTED)
 
 
-def test_the_review_page_says_the_story_came_by_email(inbox, django_capture_on_commit_callbacks):
+def test_the_queue_and_the_review_page_say_the_story_came_by_email(inbox, django_capture_on_commit_callbacks):
+    factories.submission(title="Library hours extended")  # from the form: no badge
     ingest(story(), django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
         Client().get(confirmation_link(inbox))
     moderator = Client()
     moderator.force_login(factories.moderator())
 
-    page = moderator.get(f"/moderation/{Submission.objects.get().pk}/").content.decode()
+    queue = moderator.get("/moderation/").content.decode()
+    page = moderator.get(f"/moderation/{Submission.objects.get(channel='email').pk}/").content.decode()
 
+    assert queue.count("By email") == 1 and "Night ferry to stop in January" in queue
     assert "By email" in page
 
 
@@ -383,9 +386,9 @@ def test_a_takedown_and_a_story_in_one_maildir_run_are_each_routed_right(
         line = run("--maildir", str(maildir))
 
     assert line == "handled: 2, new case: 1, new story: 1, duplicates: 0, quarantined: 0"
-    assert TakedownCase.objects.count() == 1 and Submission.objects.get().channel == "email"
-    assert sorted(InboundMessage.objects.values_list("route", "status")) == [
-        ("stories", InboundMessage.Status.HANDLED), ("takedowns", InboundMessage.Status.HANDLED)]
+    assert Submission.objects.get().channel == "email"
+    routed = dict(InboundMessage.objects.values_list("route", "handled_as"))
+    assert routed["takedowns"].startswith("new case TD-") and routed["stories"].startswith("new story submission #")
     assert sorted(recipients[0] for recipients, _ in inbox.messages) == ["jane.doe@lumen-photo.example.com", SENDER]
 
 
