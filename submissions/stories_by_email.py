@@ -151,13 +151,21 @@ def _our_subjects() -> set[str]:
 
 
 def _filed_before(message: inbound.Mail) -> str | None:
-    """What the same Message-ID became when it came as other bytes (other Received headers); None if new."""
+    """What the same Message-ID became when it came as other bytes (other Received headers); None if new.
+
+    Each copy is handled under a lock on its own row; every copy also locks the first copy's row, so a run
+    handling another copy at this moment finishes first (no deadlock: the first copy's handler locks no other).
+    """
     message_id = message.record.message_id
     if not message_id:
         return None
-    return (InboundMessage.objects.filter(route=message.route, message_id=message_id,
-                                          status=InboundMessage.Status.HANDLED)
-            .exclude(pk=message.record.pk).values_list("handled_as", flat=True).first())
+    copies = InboundMessage.objects.filter(route=message.route, message_id=message_id).exclude(pk=message.record.pk)
+    first = copies.order_by("pk").values_list("pk", flat=True).first()
+    if first is None:
+        return None
+    if first < message.record.pk:
+        list(InboundMessage.objects.select_for_update().filter(pk=first).values_list("pk", flat=True))
+    return copies.filter(status=InboundMessage.Status.HANDLED).values_list("handled_as", flat=True).first()
 
 
 # --- The story --------------------------------------------------------------------------------
