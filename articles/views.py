@@ -1,3 +1,5 @@
+from email.utils import parseaddr
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -5,6 +7,7 @@ from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import SimpleLazyObject, cached_property
+from django.utils.html import escape, format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -222,7 +225,21 @@ def page(request, slug):
     public_cache.tag(cache_tags.page(slug))
     if page is None:
         raise Http404(_("No such page."))
+    page.body_html = _fill_addresses(page.body_html)  # shown, not saved
     return render(request, "articles/page_detail.html", {"page": page})
+
+
+SUBMISSIONS_EMAIL_PLACEHOLDER = "{SUBMISSIONS_EMAIL}"
+
+
+def _fill_addresses(body_html):
+    """A page names the stories-by-email address by placeholder: it is a setting (SUBMISSIONS_EMAIL), not text."""
+    if SUBMISSIONS_EMAIL_PLACEHOLDER not in body_html:
+        return body_html
+    address = parseaddr(settings.SUBMISSIONS_EMAIL)[1]
+    shown = (format_html('<a href="mailto:{0}">{0}</a>', address) if address
+             else escape(_("(no address yet: this site does not take stories by email)")))
+    return body_html.replace(SUBMISSIONS_EMAIL_PLACEHOLDER, shown)
 
 
 @same_origin_post  # on pages every anonymous reader shares, so without a per-reader token (newsroom/csrf.py)

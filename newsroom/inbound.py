@@ -48,8 +48,7 @@ Status = InboundMessage.Status
 # The routes the settings name (an app registers the handler of its own).
 TAKEDOWNS = "takedowns"  # COPYRIGHT_EMAIL and TAKEDOWN_ADDRESSES
 NEWSLETTER_BOUNCES = "newsletter_bounces"  # NEWSLETTER_BOUNCE_EMAIL
-STORIES = "stories"  # SUBMISSIONS_EMAIL: stories by email, not handled yet
-_NOT_YET = {STORIES: "stories by email (SUBMISSIONS_EMAIL) are not accepted yet"}
+STORIES = "stories"  # SUBMISSIONS_EMAIL: stories by email
 
 
 class Outcome(enum.StrEnum):
@@ -61,11 +60,16 @@ class Outcome(enum.StrEnum):
 
 
 class Reject(Exception):
-    """Raised by a handler: the message is not for it (quarantined with this reason, for staff)."""
+    """Raised by a handler: the message is not for it (quarantined with this reason, for staff).
 
-    def __init__(self, reason: str):
+    The handler's own work is rolled back with it; `after`, if given, runs once the message is quarantined, in
+    that same transaction (a handler queues its note to the sender there, e.g. what to fix).
+    """
+
+    def __init__(self, reason: str, *, after: Callable[[], None] | None = None):
         super().__init__(reason)
         self.reason = reason
+        self.after = after
 
 
 @dataclass(frozen=True)
@@ -201,7 +205,10 @@ def handle(record: InboundMessage, *, parsed: ParsedMail | None = None) -> Resul
             with transaction.atomic():
                 result = handler(Mail(raw, parsed, record.route, record.source_id, record))
         except Reject as rejected:
-            return _quarantine(record, rejected.reason)
+            result = _quarantine(record, rejected.reason)
+            if rejected.after is not None:
+                _after_reject(record, rejected.after)
+            return result
         except Exception as error:
             if isinstance(error, DatabaseError) and not isinstance(error, (IntegrityError, DataError)):
                 raise  # the database is down or broken: not this message's fault, try again later
@@ -214,12 +221,22 @@ def handle(record: InboundMessage, *, parsed: ParsedMail | None = None) -> Resul
         return result
 
 
+def _after_reject(record: InboundMessage, after: Callable[[], None]) -> None:
+    """A rejecting handler's follow-up: its failure must not undo the quarantine (the database's must)."""
+    try:
+        with transaction.atomic():
+            after()
+    except Exception as error:
+        if isinstance(error, DatabaseError) and not isinstance(error, (IntegrityError, DataError)):
+            raise
+        logger.exception("Mail %s (%s): the follow-up of its rejection failed", record.pk, record.source_id)
+
+
 def _no_handler(route: str) -> str:
     if not route:
         return "sent to none of our addresses (COPYRIGHT_EMAIL, TAKEDOWN_ADDRESSES, NEWSLETTER_BOUNCE_EMAIL, " \
                "SUBMISSIONS_EMAIL, MAIL_INTAKE_ROUTES)"
-    return f"no handler for mail to this address (route {route!r})" + (
-        f": {_NOT_YET[route]}" if route in _NOT_YET else "")
+    return f"no handler for mail to this address (route {route!r})"
 
 
 def _quarantine(record: InboundMessage, reason: str) -> Result:

@@ -322,8 +322,15 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 COPYRIGHT_EMAIL = os.environ.get("COPYRIGHT_EMAIL", "copyright@localhost")
 
 # --- Incoming mail (newsroom/inbound.py) -----------------------------------
-# Mail to SUBMISSIONS_EMAIL is routed to stories by email (kept in quarantine until that handler exists).
+# Mail to SUBMISSIONS_EMAIL becomes a guest submission waiting for its emailed confirmation
+# (submissions/stories_by_email.py); empty: stories by email are off.
 SUBMISSIONS_EMAIL = os.environ.get("SUBMISSIONS_EMAIL", "")
+# The section a story by email is filed in (the form requires one; the moderator may change it): the category with
+# this slug, else the first in menu order.
+SUBMISSIONS_EMAIL_CATEGORY = os.environ.get("SUBMISSIONS_EMAIL_CATEGORY", "other")
+# A person whose story by email is refused for a reason they can fix gets one short explanation per window
+# (count, seconds) per address; automatic mail never gets one.
+SUBMISSIONS_EMAIL_REFUSAL_RATE_LIMIT = (1, 24 * 60 * 60)
 # Further routes, recipient address -> route name (a handler an app registers with newsroom.inbound.register()).
 MAIL_INTAKE_ROUTES = {}
 # A message whose handler fails is retried by each run, and quarantined after this many failures.

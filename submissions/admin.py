@@ -67,7 +67,7 @@ class ModerationEventInline(ReadOnlyInline):
 @admin.register(Submission)
 class SubmissionAdmin(NoAddOrDeleteMixin, admin.ModelAdmin):
     list_display = ["title", "status", "contributor", "guest_email", "language", "category", "submitted_at", "claimed_by"]
-    list_filter = ["status", "language", "category", "under_appeal"]
+    list_filter = ["status", "channel", "language", "category", "under_appeal"]
     list_select_related = ["contributor", "category", "claimed_by"]
     search_fields = ["title", "summary", "guest_email", "guest_name", "contributor__username", "contributor__email"]
     date_hierarchy = "created_at"

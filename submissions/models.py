@@ -33,6 +33,13 @@ class Status(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn (account deleted)")
 
 
+class Channel(models.TextChoices):
+    """How a submission reached us (shown to moderators)."""
+
+    WEB = "web", _("Web form")
+    EMAIL = "email", _("Email")
+
+
 WAITING = (Status.UNCONFIRMED, Status.SUBMITTED, Status.IN_REVIEW, Status.APPEALED)
 QUEUE = (Status.SUBMITTED, Status.IN_REVIEW, Status.APPEALED)
 
@@ -73,6 +80,7 @@ class SubmissionQuerySet(models.QuerySet):
 
 class Submission(models.Model):
     Status = Status
+    Channel = Channel
 
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
     contributor = models.ForeignKey(
@@ -84,6 +92,8 @@ class Submission(models.Model):
     contact_language = models.CharField(
         _("language for emails"), max_length=2, choices=Language.choices, default=Language.EN,
     )
+    channel = models.CharField(_("sent by"), max_length=10, choices=Channel.choices, default=Channel.WEB,
+                               editable=False)
 
     # The working copy: what the contributor edits. Revisions freeze it.
     title = models.CharField(_("title"), max_length=200)

@@ -210,11 +210,17 @@ def resubmit(submission: Submission, *, by, note: str = "", guest_email: str = "
 
 
 @transaction.atomic
-def confirm_email(submission: Submission, *, now: datetime | None = None) -> Submission:
-    """A guest clicked the emailed link: the story enters the queue."""
+def confirm_email(submission: Submission, *, contributor=None, now: datetime | None = None) -> Submission:
+    """A guest clicked the emailed link: the story enters the queue.
+
+    `contributor`: the account whose confirmed address sent this story by email; the story is filed under it
+    (the event names it as the actor).
+    """
     locked = _locked(submission)
     now = now or timezone.now()
-    _move(locked, "confirm_email", by=None, now=now, revision=_latest_revision(locked), submitted_at=now)
+    fields = {"contributor": contributor} if contributor is not None else {}
+    _move(locked, "confirm_email", by=contributor, now=now, revision=_latest_revision(locked), submitted_at=now,
+          **fields)
     return locked
 
 

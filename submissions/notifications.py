@@ -33,11 +33,16 @@ def submission_link(submission, *, build_uri=None) -> str:
     return _absolute(_path(submission, "submissions:detail", submission.pk), build_uri)
 
 
-def guest_confirmation(submission, *, build_uri=None) -> None:
+def guest_confirmation(submission, *, build_uri=None, notes=()) -> None:
     link = _absolute(_path(submission, "submissions:confirm_guest", tokens.confirm_token(submission)), build_uri)
+    by_email = submission.channel == submission.Channel.EMAIL
+    context = {"name": submission.guest_name, "title": submission.title, "link": link, "notes": list(notes)}
+    if by_email:  # no form was ticked: the link is where the sender accepts the rules
+        context["guidelines_link"] = _absolute(_path(submission, "articles:page", "guidelines"), build_uri)
     mail.send_on_commit(
-        "submission_confirm", to=submission.guest_email, language=submission.contact_language,
-        context={"name": submission.guest_name, "title": submission.title, "link": link},
+        "submission_confirm", to=submission.guest_email, language=submission.contact_language, context=context,
+        # An answer to an email (RFC 3834): the sender's auto-responder must not answer it.
+        headers={"Auto-Submitted": "auto-replied"} if by_email else None,
     )
 
 

@@ -20,7 +20,7 @@ from articles import text
 from articles.models import Article, Language
 from submissions import moderation, notifications, tokens
 from submissions.models import (
-    QUEUE, Flag, ModerationEvent, SourceLink, Status, Submission, normalize_title, normalize_url,
+    QUEUE, Channel, Flag, ModerationEvent, SourceLink, Status, Submission, normalize_title, normalize_url,
 )
 
 CONTENT_FIELDS = ("title", "summary", "body", "category", "tags", "language", "sources", "no_sources")
@@ -103,14 +103,19 @@ def send(*, contributor, data, contact_language, submission=None) -> Submission:
 
 
 @transaction.atomic
-def send_as_guest(*, guest_name, guest_email, data, contact_language, build_uri=None) -> Submission:
-    """A guest's story waits, unconfirmed, until the link emailed to them is clicked."""
+def send_as_guest(*, guest_name, guest_email, data, contact_language, build_uri=None, channel=Channel.WEB,
+                  notes=()) -> Submission:
+    """A guest's story waits, unconfirmed, until the link emailed to them is clicked.
+
+    `channel` says how it came (a story by email: submissions/stories_by_email.py); `notes` go into the
+    confirmation email (what was left out of it, and why).
+    """
     check_not_held(guest_email=guest_email)
-    submission = Submission(guest_name=guest_name, guest_email=guest_email.strip().lower())
+    submission = Submission(guest_name=guest_name, guest_email=guest_email.strip().lower(), channel=channel)
     _apply(submission, data, contact_language=contact_language)
     moderation.start(submission, guest=True)
     _sync_sources(submission)
-    notifications.guest_confirmation(submission, build_uri=build_uri)
+    notifications.guest_confirmation(submission, build_uri=build_uri, notes=notes)
     return submission
 
 
@@ -131,13 +136,19 @@ def resend_as_guest(*, submission, data, contact_language) -> Submission:
 def confirm_guest(token) -> tuple[Submission, bool]:
     """Follow a guest's confirmation link. Returns (submission, newly_confirmed); raises tokens.InvalidToken."""
     pk, email = tokens.load_confirm(token)
-    submission = Submission.objects.filter(pk=pk, contributor__isnull=True, guest_email__iexact=email).first()
+    # Only guests have a guest address; a story by email keeps it once filed under the sender's account.
+    submission = Submission.objects.filter(pk=pk, guest_email__iexact=email).first()
     if submission is None:
         raise tokens.InvalidToken()
     if submission.status != Status.UNCONFIRMED:
         return submission, False
+    account = None
+    if submission.channel == Channel.EMAIL:
+        from submissions import stories_by_email
+
+        account = stories_by_email.account_for(submission.guest_email)
     try:
-        return moderation.confirm_email(submission), True
+        return moderation.confirm_email(submission, contributor=account), True
     except moderation.IllegalTransition:  # confirmed by a parallel click
         submission.refresh_from_db()
         return submission, False

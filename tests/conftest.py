@@ -48,6 +48,21 @@ def _clear_cache(settings):
     settings.FRAGMENT_CACHE_SECONDS = 0
 
 
+_APP_MAIL_HANDLERS = {}
+
+
+@pytest.fixture(autouse=True)
+def _app_mail_handlers():
+    """Every test starts with the mail handlers the apps register (newsroom/inbound.py): a test that registers
+    its own for a route and then unregisters it must not leave that route without its real handler."""
+    from newsroom import inbound
+
+    if not _APP_MAIL_HANDLERS:
+        _APP_MAIL_HANDLERS.update(inbound._handlers)  # as AppConfig.ready() left them, before any test ran
+    inbound._handlers.clear()
+    inbound._handlers.update(_APP_MAIL_HANDLERS)
+
+
 DATA_MIGRATIONS = [
     "articles.migrations.0003_default_disclaimers_and_pages",
     "articles.migrations.0005_staff_groups",
