@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "newsroom",
     "articles",
     "submissions",
+    "submissions.takedowns",
 ]
 
 MIDDLEWARE = [

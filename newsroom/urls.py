@@ -39,6 +39,7 @@ urlpatterns += i18n_patterns(
     path("cookies/", views.cookie_settings, name="cookie_settings"),
     path("", include("articles.urls")),
     path("", include("submissions.urls")),
+    path("", include("submissions.takedowns.urls")),
     prefix_default_language=False,
 )
 

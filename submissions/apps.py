@@ -9,9 +9,6 @@ class SubmissionsConfig(AppConfig):
     def ready(self):
         # articles may not import submissions, so it announces publication and we listen.
         from articles.signals import article_published
-        from newsroom import inbound
-        from submissions import mail_intake, notifications
+        from submissions import notifications
 
         article_published.connect(notifications.story_published, dispatch_uid="submissions.story_published")
-        # Mail to COPYRIGHT_EMAIL (and TAKEDOWN_ADDRESSES) becomes takedown cases.
-        inbound.register(inbound.TAKEDOWNS, mail_intake.handle_takedown)

@@ -1,0 +1,63 @@
+"""The move of the takedown models to their own app, on a database that already has them (as main left it).
+
+Each test migrates the test database back to before the move (the takedown models in submissions),
+writes what a site had then, migrates forward again and looks at it the way staff would.
+"""
+
+import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from tests import factories
+
+BEFORE_THE_MOVE = [("submissions", "0005_mail_guard"), ("takedowns", None)]
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.migrate(targets)
+    ContentType.objects.clear_cache()
+    return MigrationExecutor(connection).loader.project_state([t for t in targets if t[1]]).apps
+
+
+def _latest():
+    return MigrationExecutor(connection).loader.graph.leaf_nodes()
+
+
+@pytest.fixture
+def before_the_move():
+    """Historical models as they were on main; the database is migrated to the latest state afterwards."""
+    apps = _migrate(BEFORE_THE_MOVE)
+    yield apps
+    _migrate(_latest())
+
+
+def test_copyright_staff_keep_the_admin_case_pages_and_the_case_history(before_the_move, client):
+    OldCase = before_the_move.get_model("submissions", "TakedownCase")
+    OldContentType = before_the_move.get_model("contenttypes", "ContentType")
+    old_case = OldCase.objects.create(reference="TD-2026-00009", year=2026, number=9, source="web",
+                                      complainant_email="owner@example.com")
+    old_type = OldContentType.objects.get(app_label="submissions", model="takedowncase")
+    staff = factories.copyright_staff(username="casey")
+    LogEntry.objects.create(user_id=staff.pk, content_type_id=old_type.pk, object_id=str(old_case.pk),
+                            object_repr="TD-2026-00009", action_flag=CHANGE, change_message="Started review")
+
+    _migrate(_latest())
+
+    from submissions.takedowns.models import TakedownCase
+
+    case_type = ContentType.objects.get_for_model(TakedownCase)
+    assert (case_type.app_label, case_type.pk) == ("takedowns", old_type.pk)
+    entry = LogEntry.objects.get(object_repr="TD-2026-00009")
+    assert entry.get_edited_object() == TakedownCase.objects.get(reference="TD-2026-00009")
+    client.force_login(staff)
+    assert client.get("/admin/takedowns/takedowncase/").status_code == 200
+    page = client.get(f"/admin/takedowns/takedowncase/{old_case.pk}/change/")
+    assert page.status_code == 200 and "TD-2026-00009" in page.content.decode()
+    history = client.get(f"/admin/takedowns/takedowncase/{old_case.pk}/history/")
+    assert history.status_code == 200 and "Started review" in history.content.decode()
+    assert not ContentType.objects.filter(app_label="submissions", model__startswith="takedown").exists()
