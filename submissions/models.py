@@ -363,24 +363,3 @@ class Flag(models.Model):
 def _no_raw():
     """The default of TakedownMessage.raw, which submissions/migrations/0002_takedowns.py names."""
     return b""
-
-
-class QuarantinedMail(models.Model):
-    """Mail the intake could not turn into a case or a reply: kept whole, with the reason, for a person."""
-
-    raw = models.BinaryField(_("original bytes"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64, unique=True, editable=False)
-    reason = models.TextField(_("reason"))
-    source_id = models.CharField(_("read from"), max_length=500, blank=True)
-    size = models.PositiveIntegerField(_("size (bytes)"), default=0)
-    received_at = models.DateTimeField(_("set aside"), default=timezone.now, db_index=True)
-    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
-    resolution = models.TextField(_("resolution"), blank=True)
-
-    class Meta:
-        ordering = ["-received_at", "-id"]
-        verbose_name = _("quarantined mail")
-        verbose_name_plural = _("quarantined mail")
-
-    def __str__(self):
-        return f"{self.received_at:%Y-%m-%d %H:%M} · {self.reason[:60]}"

@@ -2,15 +2,16 @@
 
 from django.contrib import admin
 from django.contrib import messages as admin_messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.http import content_disposition_header
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
-from submissions.admin import NoAddOrDeleteMixin, ReadOnlyInline, ReadOnlyMixin, _DownloadMixin
+from submissions.admin import NoAddOrDeleteMixin, ReadOnlyInline, ReadOnlyMixin
 from submissions.takedowns import workflow
 from submissions.takedowns import inbound as takedown_inbound
 from submissions.takedowns.models import (
@@ -118,6 +119,13 @@ class TakedownEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_select_related = ["case", "actor"]
     search_fields = ["=case__reference", "reason", "actor__username"]
     date_hierarchy = "created_at"
+
+
+class _DownloadMixin:
+    def _download(self, request, data, filename, content_type="application/octet-stream"):
+        response = HttpResponse(bytes(data), content_type=content_type)
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+        return response
 
 
 @admin.register(TakedownMessage)

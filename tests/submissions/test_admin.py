@@ -7,8 +7,7 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-WORKFLOW_RECORDS = ["submissions/submission", "submissions/flag", "takedowns/takedowncase", "takedowns/counternotice",
-                    "submissions/quarantinedmail"]
+WORKFLOW_RECORDS = ["submissions/submission", "submissions/flag", "takedowns/takedowncase", "takedowns/counternotice"]
 LOGS = ["submissions/moderationevent", "takedowns/takedownevent", "takedowns/takedownmessage"]
 
 

@@ -61,3 +61,40 @@ def test_copyright_staff_keep_the_admin_case_pages_and_the_case_history(before_t
     history = client.get(f"/admin/takedowns/takedowncase/{old_case.pk}/history/")
     assert history.status_code == 200 and "Started review" in history.content.decode()
     assert not ContentType.objects.filter(app_label="submissions", model__startswith="takedown").exists()
+
+
+QUARANTINED = (b"From: Agent <agent@example.com>\nTo: copyright@newsroom.test\nSubject: Notice without articles\n"
+               b"Message-ID: <old-quarantine@example.com>\n\nPlease remove the story.\n")
+RETRIED = b"From: someone@example.com\nTo: copyright@newsroom.test\nSubject: Retried\n\nAlready handled.\n"
+
+
+def test_quarantined_mail_of_before_the_inbound_table_is_kept_there_once(before_the_move, admin_client):
+    import hashlib
+
+    from newsroom import inbound
+    from newsroom.models import InboundMessage
+
+    OldQuarantine = before_the_move.get_model("submissions", "QuarantinedMail")
+    for raw, reason in ((QUARANTINED, "no article of this site named"), (RETRIED, "was retried")):
+        OldQuarantine.objects.create(raw=raw, sha256=hashlib.sha256(raw).hexdigest(), reason=reason, size=len(raw),
+                                     source_id="imap:INBOX/7")
+    # The retried one went through the intake from the old admin: already an inbound message.
+    InboundMessage.objects.create(raw=RETRIED, checksum=inbound.checksum(RETRIED), size=len(RETRIED),
+                                  status="handled", handled_as="new case TD-2026-00001")
+
+    _migrate(_latest())
+
+    kept = InboundMessage.objects.get(checksum=inbound.checksum(QUARANTINED))
+    assert kept.status == InboundMessage.Status.QUARANTINED and kept.reason == "no article of this site named"
+    assert bytes(kept.raw) == QUARANTINED and kept.source_id == "imap:INBOX/7"
+    assert (kept.message_id, kept.subject, kept.sender) == ("<old-quarantine@example.com>", "Notice without articles",
+                                                            "agent@example.com")
+    assert InboundMessage.objects.filter(checksum=inbound.checksum(RETRIED)).count() == 1
+    assert InboundMessage.objects.count() == 2
+    assert not ContentType.objects.filter(model="quarantinedmail").exists()
+    page = admin_client.get("/admin/newsroom/inboundmessage/?status__exact=quarantined").content.decode()
+    assert "Notice without articles" in page
+    assert admin_client.get(f"/admin/newsroom/inboundmessage/{kept.pk}/raw/").content == QUARANTINED
+    # Read again from its source, it is the same message: still quarantined, not a second row.
+    assert inbound.ingest_message(QUARANTINED).outcome == inbound.Outcome.QUARANTINED
+    assert InboundMessage.objects.count() == 2
