@@ -46,7 +46,7 @@ class TakedownMessageInline(ReadOnlyInline):
     readonly_fields = ["downloads"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).defer("raw", "text")
+        return super().get_queryset(request).defer("text")
 
     @admin.display(description=_("original and attachments"))
     def downloads(self, obj):
@@ -134,14 +134,10 @@ class TakedownMessageAdmin(ReadOnlyMixin, _DownloadMixin, admin.ModelAdmin):
     list_filter = ["direction", "auto_submitted", "synthetic_message_id"]
     list_select_related = ["case"]
     search_fields = ["=message_id", "=case__reference", "from_address", "subject"]
-    exclude = ["raw"]
     readonly_fields = ["downloads"]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).defer("raw")
-
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields if f.name != "raw"] + ["downloads"]
+        return [f.name for f in self.model._meta.fields] + ["downloads"]
 
     @admin.display(description=_("original and attachments"))
     def downloads(self, obj):
@@ -165,7 +161,7 @@ class TakedownMessageAdmin(ReadOnlyMixin, _DownloadMixin, admin.ModelAdmin):
         return self._download(request, message.raw, f"{message.case.reference}-{message.pk}.eml", "message/rfc822")
 
     def attachment(self, request, pk, index):
-        found = takedown_inbound.attachment(self._get(request, pk, defer=("raw", "text")), index)
+        found = takedown_inbound.attachment(self._get(request, pk, defer=("text",)), index)
         if found is None:
             raise Http404
         return self._download(request, found.data, found.filename or f"attachment-{index + 1}.bin")

@@ -67,7 +67,7 @@ def _clean(value, limit=None) -> str:
     return value[:limit] if limit else value
 
 
-def _message(parsed: NoticeMail, raw: bytes, source_id: str) -> TakedownMessage:
+def _message(parsed: NoticeMail, mail: inbound.Mail) -> TakedownMessage:
     return TakedownMessage(
         direction=TakedownMessage.Direction.IN,
         message_id=_clean(parsed.message_id, 255), synthetic_message_id=parsed.synthetic_message_id,
@@ -75,7 +75,8 @@ def _message(parsed: NoticeMail, raw: bytes, source_id: str) -> TakedownMessage:
         from_name=_clean(parsed.from_name, 200), from_address=_clean(parsed.from_address, 254),
         to_addresses=_clean(", ".join(parsed.recipients)), subject=_clean(parsed.subject, 998),
         text=_clean(parsed.text), language=parsed.language, date=parsed.date,
-        auto_submitted=parsed.auto_submitted, source_id=_clean(source_id, 500), raw=bytes(raw), size=len(raw),
+        auto_submitted=parsed.auto_submitted, source_id=_clean(mail.source_id, 500), inbound=mail.record,
+        size=len(mail.raw),
         attachments=[{"filename": _clean(a.filename, 200), "content_type": _clean(a.content_type, 100),
                       "size": a.size} for a in parsed.attachments],
         defects=[_clean(d, 300) for d in parsed.defects],
@@ -145,7 +146,7 @@ def handle_takedown(mail: inbound.Mail) -> inbound.Result:
         raise inbound.Reject(f"not a readable notice: {error.reason}") from error
     if TakedownMessage.objects.filter(message_id=parsed.message_id).exists():
         return inbound.Result(inbound.Outcome.DUPLICATE)
-    message = _message(parsed, mail.raw, mail.source_id)
+    message = _message(parsed, mail)
     with transaction.atomic():  # the message with its attachments, or neither
         result = _file(parsed, message)
         if message.pk is not None:
@@ -216,8 +217,7 @@ def _read_again(message: TakedownMessage) -> list[Attachment]:
     any mail, past MAX_PARTS parts, so this stays cheap)."""
     if not message.attachments:
         return []
-    raw = TakedownMessage.objects.filter(pk=message.pk).values_list("raw", flat=True).first()
     try:
-        return mail_parsing.parse(bytes(raw or b"")).attachments
+        return mail_parsing.parse(message.raw).attachments
     except UnparseableMail:
         return []

@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article, Language
-from submissions.models import AppendOnly, _no_raw
+from newsroom.models import InboundMessage
+from submissions.models import AppendOnly
 
 # --- Copyright takedowns --------------------------------------------------------
 # A TakedownCase is one copyright notice, from the web form or by email. Its status changes
@@ -159,7 +160,7 @@ class TakedownCaseArticle(models.Model):
 
 
 class TakedownMessage(AppendOnly):
-    """One email on a case, in or out. An incoming one keeps its raw bytes (attachments included).
+    """One email on a case, in or out. An incoming one links the InboundMessage that keeps its raw bytes.
 
     immutable_message = "Messages on a case are kept as they arrived or were sent."
 
@@ -189,7 +190,10 @@ class TakedownMessage(AppendOnly):
     held = models.BooleanField(_("held for staff"), default=False,
                                help_text=_("Not from the complainant: kept on the case without acting on it."))
     source_id = models.CharField(_("read from"), max_length=500, blank=True)
-    raw = models.BinaryField(_("original message"), default=_no_raw, blank=True)
+    # The mail as it arrived, stored once for every route by the inbound mechanism (newsroom/inbound.py):
+    # not a second copy here. Null for the emails we send.
+    inbound = models.ForeignKey(InboundMessage, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="takedown_messages", verbose_name=_("original message"))
     size = models.PositiveIntegerField(_("size (bytes)"), default=0)
     attachments = models.JSONField(_("attachments"), default=list, blank=True,
                                    help_text=_("Name, type and size of each attachment in the original message."))
@@ -208,6 +212,13 @@ class TakedownMessage(AppendOnly):
 
     def __str__(self):
         return self.subject or self.message_id
+
+    @property
+    def raw(self) -> bytes:
+        """The original bytes, read through `inbound` when asked for (b"" for the emails we sent)."""
+        if not self.inbound_id:
+            return b""
+        return bytes(InboundMessage.objects.filter(pk=self.inbound_id).values_list("raw", flat=True).first() or b"")
 
 
 class TakedownAttachment(AppendOnly):

@@ -158,7 +158,7 @@ def _case(reference):
 
 def _timeline(case):
     return list(
-        case.events.select_related("actor", "message").defer("message__raw").order_by("created_at", "id")
+        case.events.select_related("actor", "message").order_by("created_at", "id")
     )
 
 
@@ -279,7 +279,7 @@ def message_original(request, reference, pk):
 @require_safe
 def message_attachment(request, reference, pk, index):
     case = _case(reference)
-    message = get_object_or_404(TakedownMessage.objects.defer("raw", "text"), case=case, pk=pk,
+    message = get_object_or_404(TakedownMessage.objects.defer("text"), case=case, pk=pk,
                                 direction=TakedownMessage.Direction.IN)
     attachment = takedown_inbound.attachment(message, index)
     if attachment is None:

@@ -4,6 +4,8 @@ Each test migrates the test database back to before the move (the takedown model
 writes what a site had then, migrates forward again and looks at it the way staff would.
 """
 
+import importlib
+
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
@@ -32,6 +34,9 @@ def _latest():
 def before_the_move():
     """Historical models as they were on main; the database is migrated to the latest state afterwards."""
     apps = _migrate(BEFORE_THE_MOVE)
+    # The Copyright staff group's permissions as main's migration granted them (a transactional test
+    # before this one flushed the database, data migrations included).
+    importlib.import_module("submissions.migrations.0003_copyright_staff_permissions").install(apps, None)
     yield apps
     _migrate(_latest())
 
@@ -98,3 +103,54 @@ def test_quarantined_mail_of_before_the_inbound_table_is_kept_there_once(before_
     # Read again from its source, it is the same message: still quarantined, not a second row.
     assert inbound.ingest_message(QUARANTINED).outcome == inbound.Outcome.QUARANTINED
     assert InboundMessage.objects.count() == 2
+
+
+WITH_ATTACHMENT = (b"From: Jane <jane@example.com>\nTo: copyright@newsroom.test\nSubject: Evidence\n"
+                   b"Message-ID: <evidence@example.com>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n"
+                   b"--b\nContent-Type: text/plain\n\nThe photograph is mine.\n"
+                   b"--b\nContent-Type: application/pdf\nContent-Disposition: attachment; filename=licence.pdf\n\n%PDF-1.4 mine\n"
+                   b"--b--\n")
+THROUGH_THE_INTAKE = (b"From: Jane <jane@example.com>\nTo: copyright@newsroom.test\nSubject: Re: TD-2026-00009\n"
+                      b"Message-ID: <answer@example.com>\n\nHere is the address.\n")
+
+
+def test_originals_and_attachments_of_old_messages_stay_downloadable(before_the_move, client, settings):
+    from newsroom import inbound
+    from newsroom.models import InboundMessage
+
+    OldCase = before_the_move.get_model("submissions", "TakedownCase")
+    OldMessage = before_the_move.get_model("submissions", "TakedownMessage")
+    case = OldCase.objects.create(reference="TD-2026-00009", year=2026, number=9, source="email",
+                                  complainant_email="jane@example.com")
+    # Older than the inbound table: its bytes were only here, and its attachment was never stored apart.
+    old = OldMessage.objects.create(case=case, direction="in", message_id="<evidence@example.com>",
+                                    raw=WITH_ATTACHMENT, size=len(WITH_ATTACHMENT), subject="Evidence",
+                                    attachments=[{"filename": "licence.pdf", "content_type": "application/pdf",
+                                                  "size": 14}])
+    # Came through the intake: its bytes are in an inbound row already, and stay there once.
+    intake_row = InboundMessage.objects.create(
+        raw=THROUGH_THE_INTAKE, checksum=inbound.checksum(THROUGH_THE_INTAKE), size=len(THROUGH_THE_INTAKE),
+        message_id="<answer@example.com>", status="handled", route="takedowns")
+    answer = OldMessage.objects.create(case=case, direction="in", message_id="<answer@example.com>",
+                                       raw=THROUGH_THE_INTAKE, size=len(THROUGH_THE_INTAKE))
+    sent = OldMessage.objects.create(case=case, direction="out", message_id="<ack@newsroom.test>", subject="Ack")
+
+    _migrate(_latest())
+
+    from submissions.takedowns.models import TakedownMessage
+
+    assert "raw" not in {f.name for f in TakedownMessage._meta.concrete_fields}
+    assert TakedownMessage.objects.get(pk=answer.pk).inbound_id == intake_row.pk
+    assert TakedownMessage.objects.get(pk=sent.pk).inbound_id is None
+    created = TakedownMessage.objects.get(pk=old.pk).inbound
+    assert (created.status, created.route, bytes(created.raw)) == ("handled", "takedowns", WITH_ATTACHMENT)
+    assert InboundMessage.objects.count() == 2
+
+    client.force_login(factories.copyright_staff())
+    base = "/copyright/cases/TD-2026-00009/messages"
+    assert client.get(f"{base}/{old.pk}/original/").content == WITH_ATTACHMENT
+    assert client.get(f"{base}/{answer.pk}/original/").content == THROUGH_THE_INTAKE
+    attachment = client.get(f"{base}/{old.pk}/attachments/0/")
+    assert attachment.status_code == 200 and attachment.content == b"%PDF-1.4 mine"
+    assert client.get(f"/admin/takedowns/takedownmessage/{old.pk}/original/").content == WITH_ATTACHMENT
+    assert client.get(f"/admin/takedowns/takedownmessage/{old.pk}/attachments/0/").content == b"%PDF-1.4 mine"
