@@ -395,7 +395,7 @@ def _case_model():
     from django.apps import apps
 
     try:
-        return apps.get_model("submissions", "TakedownCase")
+        return apps.get_model("takedowns", "TakedownCase")
     except LookupError:
         return None
 
