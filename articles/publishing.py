@@ -31,7 +31,7 @@ STEPS = {
     "schedule": Step({Status.DRAFT}, Status.SCHEDULED),
     "unschedule": Step({Status.SCHEDULED}, Status.DRAFT),
     "withdraw": Step({Status.PUBLISHED}, Status.WITHDRAWN),
-    # Legal steps: only the takedown workflow (submissions/takedowns.py) disables and restores, so
+    # Legal steps: only the takedown workflow (submissions/takedowns/workflow.py) disables and restores, so
     # that a case's status and its articles always agree. Editors cannot republish a disabled story.
     "disable": Step({Status.PUBLISHED}, Status.DISABLED),
     "restore": Step({Status.DISABLED}, Status.PUBLISHED),

@@ -22,6 +22,7 @@ from articles import tasks as articles_tasks
 from newsroom import inbound
 from newsroom import tasks as newsroom_tasks
 from submissions import tasks as submissions_tasks
+from submissions.takedowns import tasks as takedowns_tasks
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ schedule(articles_tasks.publish_scheduled, "* * * * *",
          description=_("Publish scheduled stories"), period=_("every minute"))
 schedule(submissions_tasks.expire_claims, "* * * * *",
          description=_("Return lapsed moderation claims to the queue"), period=_("every minute"))
-schedule(submissions_tasks.restore_after_counter_notice, "*/5 * * * *",
+schedule(takedowns_tasks.restore_after_counter_notice, "*/5 * * * *",
          description=_("Restore stories whose counter-notice period is over"), period=_("every 5 minutes"))
 if inbound.mailbox_configured():
     schedule(newsroom_tasks.read_mailbox, "* * * * *",

@@ -3,7 +3,7 @@
 The generic half of the mail intake (newsroom/inbound.py): MIME, charsets, headers, HTML to
 text, forwards and bounces, and the bounds on what a message may cost. It knows no app's rules:
 a route's handler reads what it needs from the ParsedMail (takedown notices:
-submissions/mail_parsing.py). Mail arrives from every kind of mail client, in English and
+submissions/takedowns/mail_parsing.py). Mail arrives from every kind of mail client, in English and
 Korean, forwarded, sometimes mangled by gateways; so parsing degrades instead of failing: a
 wrong charset or broken base64 gives replacement characters, not an exception.
 The one exception is `UnparseableMail`, for bytes that are not an email at all, and its kind

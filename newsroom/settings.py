@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "newsroom",
     "articles",
     "submissions",
+    "submissions.takedowns",
 ]
 
 MIDDLEWARE = [
@@ -501,7 +502,7 @@ ANYMAIL = {name.removeprefix("ANYMAIL_"): value for name, value in os.environ.it
 COPYRIGHT_STAFF_GROUP = "Copyright staff"
 # Mail to COPYRIGHT_EMAIL, or to one of these aliases, becomes a takedown case (or a reply on one).
 TAKEDOWN_ADDRESSES = env_list("TAKEDOWN_ADDRESSES")
-# Links to an article on ALLOWED_HOSTS or SITE_URL's host are this site's (submissions/article_links.py);
+# Links to an article on ALLOWED_HOSTS or SITE_URL's host are this site's (articles/links.py);
 # these further hosts count too, e.g. a former domain that now redirects here (ALLOWED_HOSTS syntax).
 TAKEDOWN_SITE_HOSTS = env_list("TAKEDOWN_SITE_HOSTS")
 # The copyright mailbox's older names for the MAIL_IMAP_* settings above.

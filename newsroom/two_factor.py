@@ -41,10 +41,10 @@ STAFF_VIEWS = frozenset({
     "submissions:queue",
     "submissions:review",
     "submissions:resolve_flag",
-    "submissions:takedown_cases",
-    "submissions:takedown_case",
-    "submissions:takedown_message_original",
-    "submissions:takedown_attachment",
+    "takedowns:cases",
+    "takedowns:case",
+    "takedowns:message_original",
+    "takedowns:attachment",
 })
 OPEN_ADMIN_VIEWS = frozenset({"admin:login", "admin:logout"})
 # Authenticators that are a second factor by themselves (recovery codes only stand in for them).

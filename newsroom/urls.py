@@ -47,6 +47,7 @@ urlpatterns += i18n_patterns(
     path("my/account/deleted/", privacy_views.deleted, name="my_account_deleted"),
     path("", include("articles.urls")),
     path("", include("submissions.urls")),
+    path("", include("submissions.takedowns.urls")),
     prefix_default_language=False,
 )
 

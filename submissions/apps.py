@@ -10,12 +10,10 @@ class SubmissionsConfig(AppConfig):
         # articles may not import submissions, so it announces publication and we listen.
         from articles.signals import article_published
         from newsroom import inbound
-        from submissions import mail_intake, notifications, privacy, stories_by_email
+        from submissions import notifications, privacy, stories_by_email
 
         article_published.connect(notifications.story_published, dispatch_uid="submissions.story_published")
-        # Mail to COPYRIGHT_EMAIL (and TAKEDOWN_ADDRESSES) becomes takedown cases.
-        inbound.register(inbound.TAKEDOWNS, mail_intake.handle_takedown)
-        # Export my data, delete my account (newsroom/privacy.py): submissions, and takedowns apart.
+        # Export my data, delete my account (newsroom/privacy.py).
         privacy.register()
         # Mail to SUBMISSIONS_EMAIL becomes a guest story waiting for its emailed confirmation.
         inbound.register(inbound.STORIES, stories_by_email.handle_story)

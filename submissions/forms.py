@@ -13,8 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from articles import images, text
+from articles import links as article_links
 from articles.models import Article, Category, Language
-from submissions import article_links, photos, services
+from submissions import photos, services
 from submissions.models import Flag
 
 SUBMIT, DRAFT, PREVIEW = "submit", "draft", "preview"

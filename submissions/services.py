@@ -295,12 +295,21 @@ def queue_counts(*, language="", category=None) -> dict:
     return counts
 
 
+# Who counts strikes: the takedowns app registers its counter in its AppConfig.ready(). Submissions
+# does not import takedowns (it is the other way round), so the repeat-infringer policy asks here.
+_strike_counters = []
+
+
+def register_strike_counter(counter) -> None:
+    """`counter(user) -> int`: standing strikes of a contributor, added up by contributor_strikes()."""
+    if counter not in _strike_counters:
+        _strike_counters.append(counter)
+
+
 def contributor_strikes(user) -> int:
     """Standing copyright takedowns (upheld, counter-noticed or closed) that disabled one of the contributor's
     articles: the repeat-infringer count. A case whose articles were restored no longer counts."""
-    from submissions import takedowns
-
-    return takedowns.strikes(user)
+    return sum(counter(user) for counter in _strike_counters)
 
 
 def check_not_held(*, contributor=None, guest_email="") -> None:

@@ -1,8 +1,8 @@
-"""Background work of moderation and takedowns, enqueued by the scheduler (newsroom/jobs.py) or run by hand as commands."""
+"""Background work of moderation, enqueued by the scheduler (newsroom/jobs.py) or run by hand as commands."""
 
 from django.tasks import task
 
-from submissions import moderation, photos, takedowns
+from submissions import moderation, photos
 
 
 @task
@@ -15,10 +15,3 @@ def expire_claims() -> int:
 def delete_stale_photos() -> int:
     """Delete photos kept for a form that was never sent again (older than photos.MAX_AGE)."""
     return photos.delete_stale()
-
-
-@task
-def restore_after_counter_notice() -> int:
-    """Restore the cases whose counter-notice waiting period is over (idempotent)."""
-    return takedowns.restore_due()
-

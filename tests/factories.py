@@ -258,13 +258,13 @@ def copyright_staff(*, username=None, **fields):
 
 def takedown_case(*, status="received", articles=(), by=None, reference=None, source="web", language="en",
                   missing=(), reason="The photograph is used without a licence.", **fields):
-    """A takedown case driven through the real workflow (submissions/takedowns.py) to `status`.
+    """A takedown case driven through the real workflow (submissions/takedowns/workflow.py) to `status`.
 
     `articles` are linked; `by` is the copyright staff member who decides (made when needed).
     `reference` (e.g. "TD-2026-00042") renames the case after it is opened, for tests about references.
     """
-    from submissions import takedowns
-    from submissions.models import TakedownCase
+    from submissions.takedowns import workflow as takedowns
+    from submissions.takedowns.models import TakedownCase
 
     data = {**NOTICE, **fields}
     case = takedowns.open_case(source=source, language=language, links=[(a, a.get_absolute_url()) for a in articles],

@@ -23,7 +23,7 @@ def disclaimer(item):
     html = item.html_for(language)
     for placeholder, value in {
         "{copyright_email}": settings.COPYRIGHT_EMAIL,
-        "{report_url}": reverse("submissions:copyright_report"),
+        "{report_url}": reverse("takedowns:report"),
         "{guidelines_url}": reverse("articles:page", kwargs={"slug": Page.Slug.GUIDELINES}),
     }.items():
         html = html.replace(placeholder, escape(value))

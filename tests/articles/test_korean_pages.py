@@ -3,7 +3,7 @@ sections, descriptions and case timelines in Korean, never the English left over
 
 import pytest
 
-from submissions import takedowns
+from submissions.takedowns import workflow as takedowns
 from tests import factories
 
 pytestmark = pytest.mark.django_db

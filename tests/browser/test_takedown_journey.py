@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from articles import cover_files
 from articles.models import Article
-from submissions.models import TakedownCase, TakedownStatus
+from submissions.takedowns.models import TakedownCase, TakedownStatus
 from tests import factories
 from tests.browser.conftest import DESKTOP, MOBILE, pass_second_factor
 

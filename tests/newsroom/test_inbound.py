@@ -14,8 +14,8 @@ from articles.models import Delivery, Edition, NewsletterSubscriber
 from articles.newsletter_editions import message_id as newsletter_message_id
 from newsroom import inbound
 from newsroom.models import InboundMessage
-from submissions import takedowns
-from submissions.models import TakedownCase
+from submissions.takedowns import workflow as takedowns
+from submissions.takedowns.models import TakedownCase
 from tests import factories
 from tests.submissions.imap_server import imap_server  # noqa: F401  (the session fixture)
 

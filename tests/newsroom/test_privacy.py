@@ -21,8 +21,10 @@ from articles import images
 from articles.models import Article, AuthorProfile, Delivery, Edition, NewsletterSubscriber
 from newsroom import privacy
 from newsroom.models import OutboundEmail
-from submissions import moderation, takedowns
-from submissions.models import ModerationEvent, Status, Submission, TakedownEvent
+from submissions import moderation
+from submissions.models import ModerationEvent, Status, Submission
+from submissions.takedowns import workflow as takedowns
+from submissions.takedowns.models import TakedownEvent
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -47,10 +47,10 @@ COMPARED = {
     "submissions.Revision": ("submission_id", "number", "title", "body", "body_html"),
     "submissions.ModerationEvent": ("submission_id", "from_status", "to_status", "actor_id", "reason", "created_at"),
     "submissions.Flag": ("article_id", "reason", "note"),
-    "submissions.TakedownCase": ("reference", "status", "complainant_email", "work_description"),
-    "submissions.TakedownCaseArticle": ("case_id", "article_id", "disabled"),
-    "submissions.TakedownEvent": ("case_id", "kind", "from_status", "to_status", "reason"),
-    "submissions.TakedownMessage": ("case_id", "message_id", "subject"),
+    "takedowns.TakedownCase": ("reference", "status", "complainant_email", "work_description"),
+    "takedowns.TakedownCaseArticle": ("case_id", "article_id", "disabled"),
+    "takedowns.TakedownEvent": ("case_id", "kind", "from_status", "to_status", "reason"),
+    "takedowns.TakedownMessage": ("case_id", "message_id", "subject"),
 }
 
 

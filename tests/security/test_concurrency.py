@@ -6,7 +6,7 @@ SQLite (the default set-up): every transaction starts with BEGIN IMMEDIATE and w
 timeout for the write lock, so concurrent writers queue instead of failing with "database is locked",
 and a read-modify-write inside a transaction cannot lose an update.
 (Parallel claims of one submission: tests/submissions/test_claim_concurrency.py; the mail intake run
-twice at once: tests/submissions/test_mail_intake.py.)
+twice at once: tests/submissions/takedowns/test_takedown_inbound.py.)
 """
 
 import threading

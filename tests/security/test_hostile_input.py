@@ -395,7 +395,7 @@ def _case_model():
     from django.apps import apps
 
     try:
-        return apps.get_model("submissions", "TakedownCase")
+        return apps.get_model("takedowns", "TakedownCase")
     except LookupError:
         return None
 
@@ -403,8 +403,8 @@ def _case_model():
 def _staff_case_pages(case):
     """The copyright staff's case page and the admin's change page for `case` (those that exist)."""
     pages = []
-    for name, args in (("submissions:takedown_case", [case.reference]),
-                       ("admin:submissions_takedowncase_change", [case.pk])):
+    for name, args in (("takedowns:case", [case.reference]),
+                       ("admin:takedowns_takedowncase_change", [case.pk])):
         try:
             pages.append(reverse(name, args=args))
         except NoReverseMatch:
@@ -460,7 +460,7 @@ def _check_case_pages(findings, cases):
     findings.learn_admin_chrome(client_for(superuser))
     viewers = {False: client_for(staff), True: client_for(superuser)}
     findings.check(viewers[False].get("/copyright/cases/"), number=0, where="case list")
-    findings.check(viewers[True].get("/admin/submissions/takedowncase/"), number=0, where="admin case list")
+    findings.check(viewers[True].get("/admin/takedowns/takedowncase/"), number=0, where="admin case list")
     for case in cases:
         for page in _staff_case_pages(case):
             findings.check(viewers[page.startswith("/admin/")].get(page), number=case.pk, where=f"case page {page}")

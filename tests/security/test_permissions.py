@@ -129,8 +129,8 @@ ROWS = [
     Row("admin submissions", "/admin/submissions/submission/", ADMIN_SUPERUSER),
     Row("admin users", "/admin/auth/user/", ADMIN_SUPERUSER),
     Row("admin task results", "/admin/django_tasks_database/dbtaskresult/", ADMIN_SUPERUSER),
-    Row("admin cases", "/admin/submissions/takedowncase/", ADMIN_CASES, optional=True),
-    Row("admin case", "/admin/submissions/takedowncase/{case.pk}/change/", ADMIN_CASES, optional=True),
+    Row("admin cases", "/admin/takedowns/takedowncase/", ADMIN_CASES, optional=True),
+    Row("admin case", "/admin/takedowns/takedowncase/{case.pk}/change/", ADMIN_CASES, optional=True),
     # Actions (POST)
     Row("log out", "/accounts/logout/", expect(302), method="post"),
     Row("newsletter sign-up", "/newsletter/", PUBLIC, method="post", data={"email": "reader@example.com"}),
@@ -191,8 +191,8 @@ def build_world():
 def _copyright_objects(owner, category):
     try:
         from newsroom import inbound
-        from submissions import takedowns
-        from submissions.models import TakedownMessage
+        from submissions.takedowns import workflow as takedowns
+        from submissions.takedowns.models import TakedownMessage
     except ImportError:
         return {}
     staff = factories.user(password=None, is_staff=True, groups=["Copyright staff"])

@@ -96,8 +96,8 @@ def build_pages(base_url):
 def _takedown_pages(category, author):
     try:
         from newsroom import inbound
-        from submissions import takedowns
-        from submissions.models import TakedownCase
+        from submissions.takedowns import workflow as takedowns
+        from submissions.takedowns.models import TakedownCase
     except ImportError:
         return None
     staff = factories.user(password=None, is_staff=True, is_superuser=True)
@@ -125,11 +125,11 @@ def _takedown_pages(category, author):
         inbound.ingest_message(raw)
     paths = ["/copyright/cases/"]
     cases = list(TakedownCase.objects.order_by("pk"))
-    paths += [reverse("submissions:takedown_case", args=[case.reference]) for case in cases]
+    paths += [reverse("takedowns:case", args=[case.reference]) for case in cases]
     try:  # the admin shows the same fields: the first web notice and the first mailed one are enough there
-        paths += [reverse("admin:submissions_takedowncase_change", args=[case.pk])
+        paths += [reverse("admin:takedowns_takedowncase_change", args=[case.pk])
                   for case in (cases[0], cases[len(cases) // 2])]
-        paths.append(reverse("admin:submissions_takedowncase_changelist"))
+        paths.append(reverse("admin:takedowns_takedowncase_changelist"))
     except NoReverseMatch:
         pass
     return staff, paths

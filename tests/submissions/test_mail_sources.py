@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from submissions.mail_parsing import UnparseableMail, parse
+from submissions.takedowns.mail_parsing import UnparseableMail, parse
 from newsroom.mail_sources import (
     ImapSource,
     MailSourceError,

@@ -1,7 +1,8 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from submissions import moderation, takedowns
+from submissions import moderation
+from submissions.takedowns import workflow as takedowns
 from tests import factories
 
 pytestmark = pytest.mark.django_db

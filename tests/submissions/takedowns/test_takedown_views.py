@@ -15,13 +15,13 @@ from django.utils import timezone
 from articles.models import Article
 from newsroom import inbound
 from newsroom.models import InboundMessage
-from submissions import takedowns
-from submissions.models import TakedownCase, TakedownEvent, TakedownStatus
+from submissions.takedowns import workflow as takedowns
+from submissions.takedowns.models import TakedownCase, TakedownEvent, TakedownStatus
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 Status = TakedownStatus
-MAIL = Path(__file__).resolve().parent.parent / "data" / "mail"
+MAIL = Path(__file__).resolve().parents[2] / "data" / "mail"
 
 
 @pytest.fixture
@@ -277,7 +277,7 @@ def test_attachment_downloads_read_the_bytes_kept_at_ingestion(client, email_cas
     monkeypatch.setattr(mail_parsing, "parse", no_parsing)
     notice = email_case.messages.get(direction="in")
     client.force_login(factories.user(is_superuser=True, is_staff=True))
-    for url in (staff_urls(email_case)[3], f"/admin/submissions/takedownmessage/{notice.pk}/attachments/0/"):
+    for url in (staff_urls(email_case)[3], f"/admin/takedowns/takedownmessage/{notice.pk}/attachments/0/"):
         response = client.get(url)
         assert response.status_code == 200 and response.content.startswith(b"%PDF-1.4"), url
         assert response["Content-Disposition"] == 'attachment; filename="evidence.pdf"'
@@ -286,15 +286,18 @@ def test_attachment_downloads_read_the_bytes_kept_at_ingestion(client, email_cas
 def test_a_message_of_many_parts_stored_before_costs_no_worker_time(client, staff, story):
     """A message stored before parts were counted while parsing (300,000 empty parts after an attachment):
     its attachment download answers at once instead of parsing every part again."""
-    from submissions.models import TakedownMessage
+    from newsroom import inbound
+    from newsroom.models import InboundMessage
+    from submissions.takedowns.models import TakedownMessage
 
     case = factories.takedown_case(status="received", articles=[story])
     raw = (b"From: a@example.com\nSubject: parts\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n"
            b"--b\nContent-Type: application/pdf\nContent-Disposition: attachment; filename=a.pdf\n\n%PDF-1.4\n"
            + b"--b\n\n" * 300_000 + b"--b--\n")
-    stored = TakedownMessage.objects.create(case=case, direction="in", message_id="<parts@example.com>", raw=raw,
-                                            size=len(raw), attachments=[{"filename": "a.pdf", "size": 9,
-                                                                         "content_type": "application/pdf"}])
+    original = InboundMessage.objects.create(raw=raw, checksum=inbound.checksum(raw), size=len(raw), status="handled")
+    stored = TakedownMessage.objects.create(case=case, direction="in", message_id="<parts@example.com>",
+                                            inbound=original, size=len(raw),
+                                            attachments=[{"filename": "a.pdf", "size": 9, "content_type": "application/pdf"}])
     client.force_login(staff)
     started = time.monotonic()
     response = client.get(f"{case.get_absolute_url()}messages/{stored.pk}/attachments/0/")
@@ -489,19 +492,19 @@ def test_the_author_files_a_counter_notice(client, staff, writer, story, django_
 def test_the_admin_lists_cases_and_keeps_the_log_read_only(client, staff, story, email_case):
     admin = factories.user(is_superuser=True, is_staff=True)
     client.force_login(admin)
-    response = client.get("/admin/submissions/takedowncase/?status__exact=received")
+    response = client.get("/admin/takedowns/takedowncase/?status__exact=received")
     assert response.status_code == 200 and email_case.reference in response.content.decode()
-    assert client.get(f"/admin/submissions/takedowncase/?q={email_case.reference}").status_code == 200
-    page = client.get(f"/admin/submissions/takedowncase/{email_case.pk}/change/").content.decode()
+    assert client.get(f"/admin/takedowns/takedowncase/?q={email_case.reference}").status_code == 200
+    page = client.get(f"/admin/takedowns/takedowncase/{email_case.pk}/change/").content.decode()
     assert "evidence.pdf" in page and "original (.eml)" in page
-    assert client.get("/admin/submissions/takedownevent/add/").status_code == 403
+    assert client.get("/admin/takedowns/takedownevent/add/").status_code == 403
     event = email_case.events.first()
-    assert client.post(f"/admin/submissions/takedownevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.post(f"/admin/takedowns/takedownevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
     notice = email_case.messages.get(direction="in")
-    download = client.get(f"/admin/submissions/takedownmessage/{notice.pk}/attachments/1/")
+    download = client.get(f"/admin/takedowns/takedownmessage/{notice.pk}/attachments/1/")
     assert download["Content-Type"] == "application/octet-stream" and download.content.startswith(b"\x89PNG")
 
-    response = client.post("/admin/submissions/takedowncase/", {
+    response = client.post("/admin/takedowns/takedowncase/", {
         "action": "start_review", "_selected_action": [email_case.pk]}, follow=True)
     assert response.status_code == 200
     assert TakedownCase.objects.get(pk=email_case.pk).status == Status.UNDER_REVIEW
@@ -517,7 +520,7 @@ def test_copyright_staff_see_cases_and_quarantine_in_the_admin(client, staff):
     staff = type(staff).objects.get(pk=staff.pk)  # fresh permission cache
     inbound.ingest_message((MAIL / "garbage.bin").read_bytes(), source_id="maildir:/x/garbage")
     client.force_login(staff)
-    assert client.get("/admin/submissions/takedowncase/").status_code == 200
+    assert client.get("/admin/takedowns/takedowncase/").status_code == 200
     listing = client.get("/admin/newsroom/inboundmessage/?status=quarantined")
     assert listing.status_code == 200 and "not an email message" in listing.content.decode()
     item = InboundMessage.objects.get()

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from submissions import takedowns
+from submissions.takedowns import workflow
 
 
 class Command(BaseCommand):
@@ -8,5 +8,5 @@ class Command(BaseCommand):
             "went to no court (idempotent; run it daily or more often).")
 
     def handle(self, *args, **options):
-        restored = takedowns.restore_due()
+        restored = workflow.restore_due()
         self.stdout.write(f"{restored} case(s) restored.")

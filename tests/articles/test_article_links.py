@@ -1,4 +1,4 @@
-"""submissions.article_links: which addresses are this site's articles, the same answer for the notice form,
+"""articles.links: which addresses are this site's articles, the same answer for the notice form,
 staff and mail intake."""
 
 from email.utils import make_msgid
@@ -7,9 +7,9 @@ import pytest
 
 from articles import publishing
 from newsroom import inbound
-from submissions import article_links
-from submissions.mail_parsing import parse
-from submissions.takedown_forms import TakedownReportForm, article_slug
+from articles import links as article_links
+from submissions.takedowns.mail_parsing import parse
+from submissions.takedowns.forms import TakedownReportForm, article_slug
 from tests import factories
 
 SEOUL = "서울-지하철-파업"

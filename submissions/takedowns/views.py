@@ -1,6 +1,6 @@
 """Copyright takedown pages: the public notice form and statistics, the staff's cases, the author's counter-notice.
 
-Thin views: forms validate, submissions/takedowns.py does the work. Everything a complainant or an
+Thin views: forms validate, submissions/takedowns/workflow.py does the work. Everything a complainant or an
 email supplied is shown escaped (email bodies are hostile input); originals and attachments are
 only ever downloaded, never rendered.
 """
@@ -25,8 +25,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from articles.models import Language
 from newsroom import ratelimit
-from submissions import mail_intake, takedowns
-from submissions.models import (
+from submissions.takedowns import inbound as takedown_inbound
+from submissions.takedowns import workflow
+from submissions.takedowns.models import (
     TakedownCase,
     TakedownCaseArticle,
     TakedownEvent,
@@ -34,7 +35,7 @@ from submissions.models import (
     TakedownSource,
     TakedownStatus,
 )
-from submissions.takedown_forms import CaseActionForm, CounterNoticeForm, TakedownReportForm, article_slug
+from submissions.takedowns.forms import CaseActionForm, CounterNoticeForm, TakedownReportForm, article_slug
 
 REPORT_SESSION_KEY = "takedown_report_reference"
 CASES_PAGE_SIZE = 50
@@ -67,11 +68,11 @@ def report(request):
                 ])
             except ratelimit.RateLimited as error:
                 form.add_error(None, error.message)
-                response = render(request, "submissions/takedown_report.html", {"form": form}, status=429)
+                response = render(request, "takedowns/takedown_report.html", {"form": form}, status=429)
                 response["Retry-After"] = str(error.retry_after)
                 return response
             data = form.cleaned_data
-            case = takedowns.open_case(
+            case = workflow.open_case(
                 source=TakedownSource.WEB, language=_language(),
                 complainant_name=data["complainant_name"], complainant_organisation=data["complainant_organisation"],
                 complainant_address=data["complainant_address"].strip(), complainant_email=data["complainant_email"],
@@ -81,24 +82,24 @@ def report(request):
                 build_uri=request.build_absolute_uri,
             )
             request.session[REPORT_SESSION_KEY] = case.reference
-            return redirect("submissions:copyright_report_received")
+            return redirect("takedowns:report_received")
         status = 400
-    return render(request, "submissions/takedown_report.html", {"form": form}, status=status)
+    return render(request, "takedowns/takedown_report.html", {"form": form}, status=status)
 
 
 @require_safe
 def report_received(request):
     reference = request.session.get(REPORT_SESSION_KEY)
     if not reference:
-        return redirect("submissions:copyright_report")
-    return render(request, "submissions/takedown_report_received.html", {"reference": reference})
+        return redirect("takedowns:report")
+    return render(request, "takedowns/takedown_report_received.html", {"reference": reference})
 
 
 @require_safe
 def transparency(request):
-    rows = takedowns.monthly_statistics()
+    rows = workflow.monthly_statistics()
     totals = {name: sum(row[name] for row in rows) for name in ("received", "upheld", "dismissed", "restored")}
-    return render(request, "submissions/takedown_transparency.html", {"rows": rows, "totals": totals})
+    return render(request, "takedowns/takedown_transparency.html", {"rows": rows, "totals": totals})
 
 
 # --- Staff -----------------------------------------------------------------------------------------
@@ -111,7 +112,7 @@ def copyright_staff_required(view):
     def wrapped(request, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not takedowns.is_copyright_staff(request.user):
+        if not workflow.is_copyright_staff(request.user):
             raise Http404(_("No such page."))
         return view(request, *args, **kwargs)
 
@@ -130,7 +131,7 @@ def case_list(request):
     if status:
         cases = cases.filter(status=status)
     elif not query:
-        cases = cases.exclude(status__in=takedowns.FINAL)
+        cases = cases.exclude(status__in=workflow.FINAL)
     if source:
         cases = cases.filter(source=source)
     if query:
@@ -139,8 +140,8 @@ def case_list(request):
     cases = cases.annotate(article_count=Count("case_articles")).order_by("received_at", "id")
     page_obj = Paginator(cases, CASES_PAGE_SIZE).get_page(request.GET.get("page"))
     counts = TakedownCase.objects.aggregate(**{s.value: Count("pk", filter=Q(status=s)) for s in Status})
-    counts["open"] = sum(counts[s] for s in Status.values if s not in takedowns.FINAL)
-    return render(request, "submissions/takedown_case_list.html", {
+    counts["open"] = sum(counts[s] for s in Status.values if s not in workflow.FINAL)
+    return render(request, "takedowns/takedown_case_list.html", {
         "page_obj": page_obj,
         "status_counts": [(s.value, s.label, counts[s.value]) for s in Status],
         "counts": counts,
@@ -157,7 +158,7 @@ def _case(reference):
 
 def _timeline(case):
     return list(
-        case.events.select_related("actor", "message").defer("message__raw").order_by("created_at", "id")
+        case.events.select_related("actor", "message").order_by("created_at", "id")
     )
 
 
@@ -166,7 +167,7 @@ def _links_with_strikes(case):
     authors = {link.article.author_id for link in links}
     standing = dict(
         TakedownCaseArticle.objects.filter(article__author_id__in=authors, disabled=True,
-                                           case__status__in=takedowns.TAKEDOWN_STANDING)
+                                           case__status__in=workflow.TAKEDOWN_STANDING)
         .values("article__author_id").annotate(n=Count("case_id", distinct=True))
         .values_list("article__author_id", "n")
     ) if authors else {}
@@ -176,18 +177,18 @@ def _links_with_strikes(case):
 
 
 _ACTIONS = {
-    "start_review": lambda case, user, data, uri: takedowns.start_review(case, by=user),
-    "request_info": lambda case, user, data, uri: takedowns.request_info(
+    "start_review": lambda case, user, data, uri: workflow.start_review(case, by=user),
+    "request_info": lambda case, user, data, uri: workflow.request_info(
         case, by=user, message=data["message"], missing=data["missing"], build_uri=uri),
-    "uphold": lambda case, user, data, uri: takedowns.uphold(case, by=user, reason=data["message"], build_uri=uri),
-    "dismiss": lambda case, user, data, uri: takedowns.dismiss(case, by=user, reason=data["message"], build_uri=uri),
-    "record_counter_notice": lambda case, user, data, uri: takedowns.record_counter_notice(
+    "uphold": lambda case, user, data, uri: workflow.uphold(case, by=user, reason=data["message"], build_uri=uri),
+    "dismiss": lambda case, user, data, uri: workflow.dismiss(case, by=user, reason=data["message"], build_uri=uri),
+    "record_counter_notice": lambda case, user, data, uri: workflow.record_counter_notice(
         case, by=user, text=data["message"]),
-    "court_action": lambda case, user, data, uri: takedowns.record_court_action(case, by=user, reason=data["message"]),
-    "restore": lambda case, user, data, uri: takedowns.restore(case, by=user, reason=data["message"], build_uri=uri),
-    "close": lambda case, user, data, uri: takedowns.close(case, by=user, reason=data["message"]),
-    "reply": lambda case, user, data, uri: takedowns.reply(case, by=user, message=data["message"], build_uri=uri),
-    "note": lambda case, user, data, uri: takedowns.add_note(case, by=user, note=data["message"]),
+    "court_action": lambda case, user, data, uri: workflow.record_court_action(case, by=user, reason=data["message"]),
+    "restore": lambda case, user, data, uri: workflow.restore(case, by=user, reason=data["message"], build_uri=uri),
+    "close": lambda case, user, data, uri: workflow.close(case, by=user, reason=data["message"]),
+    "reply": lambda case, user, data, uri: workflow.reply(case, by=user, message=data["message"], build_uri=uri),
+    "note": lambda case, user, data, uri: workflow.add_note(case, by=user, note=data["message"]),
 }
 _DONE = {
     "start_review": gettext_lazy("The case is under review."),
@@ -207,11 +208,11 @@ _DONE = {
 def _link_article(request, case, value):
     value = value.strip()
     slug = article_slug(value, [*settings.TAKEDOWN_SITE_HOSTS, _request_host(request)]) if "/" in value else value
-    article = takedowns.articles_by_slug([slug]).get(slug) if slug else None
+    article = workflow.articles_by_slug([slug]).get(slug) if slug else None
     if article is None:
-        raise takedowns.TakedownError(_("No article found at “%(value)s”.") % {"value": value[:100]})
-    if not takedowns.link_articles(case, by=request.user, links=[(article, value)]):
-        raise takedowns.TakedownError(_("This article is already linked to the case."))
+        raise workflow.TakedownError(_("No article found at “%(value)s”.") % {"value": value[:100]})
+    if not workflow.link_articles(case, by=request.user, links=[(article, value)]):
+        raise workflow.TakedownError(_("This article is already linked to the case."))
 
 
 @copyright_staff_required
@@ -230,11 +231,11 @@ def case_detail(request, reference):
                 _link_article(request, case, form.cleaned_data["article_url"])
             else:
                 _ACTIONS[action](case, request.user, form.cleaned_data, request.build_absolute_uri)
-        except takedowns.ReasonRequired as error:
+        except workflow.ReasonRequired as error:
             action_error = (action, error.message)
             status = 400
             case.refresh_from_db()
-        except takedowns.TakedownError as error:
+        except workflow.TakedownError as error:
             messages.error(request, error.message)
             return redirect(case)
         else:
@@ -245,15 +246,15 @@ def case_detail(request, reference):
                   None)
     counter_notice = getattr(case, "counter_notice", None) if case.status in (
         Status.COUNTER_NOTICED, Status.RESTORED, Status.CLOSED) else None
-    return render(request, "submissions/takedown_case.html", {
+    return render(request, "takedowns/takedown_case.html", {
         "case": case,
         "links": _links_with_strikes(case),
         "events": events,
         "notice": notice,
         "counter_notice": counter_notice,
-        "allowed": {str(s) for s in takedowns.ALLOWED[case.status]},
-        "missing_labels": takedowns.missing_labels(case.missing_elements),
-        "element_choices": list(takedowns.ELEMENT_LABELS.items()),
+        "allowed": {str(s) for s in workflow.ALLOWED[case.status]},
+        "missing_labels": workflow.missing_labels(case.missing_elements),
+        "element_choices": list(workflow.ELEMENT_LABELS.items()),
         "action_error": action_error,
         "now": timezone.now(),
     }, status=status)
@@ -278,9 +279,9 @@ def message_original(request, reference, pk):
 @require_safe
 def message_attachment(request, reference, pk, index):
     case = _case(reference)
-    message = get_object_or_404(TakedownMessage.objects.defer("raw", "text"), case=case, pk=pk,
+    message = get_object_or_404(TakedownMessage.objects.defer("text"), case=case, pk=pk,
                                 direction=TakedownMessage.Direction.IN)
-    attachment = mail_intake.attachment(message, index)
+    attachment = takedown_inbound.attachment(message, index)
     if attachment is None:
         raise Http404(_("No such attachment."))
     response = HttpResponse(attachment.data, content_type="application/octet-stream")
@@ -296,7 +297,7 @@ def message_attachment(request, reference, pk, index):
 @require_http_methods(["GET", "HEAD", "POST"])
 def counter_notice(request, reference):
     case = _case(reference)
-    articles = takedowns.counter_notice_articles(case, request.user)
+    articles = workflow.counter_notice_articles(case, request.user)
     if not articles:
         raise Http404(_("No such case."))
     upheld = case.events.filter(kind=TakedownEvent.Kind.STATUS, to_status=Status.UPHELD).order_by("-id").first()
@@ -311,18 +312,18 @@ def counter_notice(request, reference):
         if request.method == "POST":
             if form.is_valid():
                 try:
-                    takedowns.file_counter_notice(case, by=request.user, language=_language(),
+                    workflow.file_counter_notice(case, by=request.user, language=_language(),
                                                   email=request.user.email, **form.cleaned_data)
-                except takedowns.TakedownError as error:
+                except workflow.TakedownError as error:
                     messages.error(request, error.message)
                 else:
                     messages.success(request, _("Your counter-notice has been filed and forwarded to the person who "
                                                 "sent the notice."))
-                return redirect("submissions:counter_notice", reference=case.reference)
+                return redirect("takedowns:counter_notice", reference=case.reference)
             status = 400
     elif request.method == "POST":
-        return redirect("submissions:counter_notice", reference=case.reference)
-    return render(request, "submissions/counter_notice_form.html", {
+        return redirect("takedowns:counter_notice", reference=case.reference)
+    return render(request, "takedowns/counter_notice_form.html", {
         "case": case, "articles": articles, "form": form, "upheld": upheld,
         "days": settings.TAKEDOWN_COUNTER_NOTICE_BUSINESS_DAYS,
     }, status=status)

@@ -1,4 +1,4 @@
-"""newsroom.mail_parsing and the takedown rules of submissions.mail_parsing against the sample corpus in tests/data/mail (no database)."""
+"""newsroom.mail_parsing and the takedown rules of submissions.takedowns.mail_parsing against the sample corpus in tests/data/mail (no database)."""
 
 import random
 import re
@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from newsroom.mail_parsing import MAX_TEXT_CHARS, UnparseableMail, decode_bytes, html_to_text
-from submissions.mail_parsing import NOTICE_ELEMENTS, parse
-from submissions.mail_parsing import NoticeMail as ParsedMail
+from submissions.takedowns.mail_parsing import NOTICE_ELEMENTS, parse
+from submissions.takedowns.mail_parsing import NoticeMail as ParsedMail
 
-MAIL = Path(__file__).resolve().parent.parent / "data" / "mail"
+MAIL = Path(__file__).resolve().parents[2] / "data" / "mail"
 SITE = {"news.example.org"}
 SAMPLES = sorted(p.name for p in MAIL.iterdir() if p.suffix == ".eml")
 

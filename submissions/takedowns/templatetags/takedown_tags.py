@@ -4,8 +4,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from articles.models import Article
-from submissions import takedowns
-from submissions.models import TakedownCaseArticle, TakedownEvent, TakedownStatus
+from submissions.takedowns import workflow
+from submissions.takedowns.models import TakedownCaseArticle, TakedownEvent, TakedownStatus
 
 register = template.Library()
 Kind = TakedownEvent.Kind
@@ -14,7 +14,7 @@ Status = TakedownStatus
 
 @register.filter
 def is_copyright_staff(user):
-    return takedowns.is_copyright_staff(user)
+    return workflow.is_copyright_staff(user)
 
 
 _EMAILS = {
@@ -66,8 +66,8 @@ def takedown_event_label(event):
 
 @register.filter
 def takedown_reason(reason):
-    """A timeline text in the reader's language when the workflow wrote it (takedowns.timeline_text)."""
-    return takedowns.timeline_text(reason or "")
+    """A timeline text in the reader's language when the workflow wrote it (workflow.timeline_text)."""
+    return workflow.timeline_text(reason or "")
 
 
 @register.filter
@@ -82,7 +82,7 @@ def takedown_event_kind(event):
     }.get(event.to_status, "neutral")
 
 
-@register.inclusion_tag("submissions/counter_notice_dashboard.html", takes_context=True)
+@register.inclusion_tag("takedowns/counter_notice_dashboard.html", takes_context=True)
 def takedown_notices(context):
     """The contributor's articles disabled by a copyright notice, why, and what they can do (one query)."""
     user = context.get("user")

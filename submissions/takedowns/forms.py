@@ -7,8 +7,9 @@ from crispy_forms.layout import Column, Div, Field, Fieldset, Layout, Row
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from submissions import article_links, takedowns
+from articles import links as article_links
 from submissions.forms import HoneypotMixin
+from submissions.takedowns import workflow
 
 MAX_URLS = 20
 
@@ -127,7 +128,7 @@ class TakedownReportForm(HoneypotMixin, forms.Form):
                       "address bar while the article is open.") % {"url": url[:100]}
                 )
             slugs[url] = slug
-        found = takedowns.articles_by_slug(slugs.values())
+        found = workflow.articles_by_slug(slugs.values())
         unknown = [url for url, slug in slugs.items() if slug not in found]
         if unknown:
             raise forms.ValidationError(
@@ -211,5 +212,5 @@ class CaseActionForm(forms.Form):
     action = forms.ChoiceField(choices=[(a, a) for a in ACTIONS])
     message = forms.CharField(required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 4}))
     article_url = forms.CharField(required=False, max_length=500)
-    missing = forms.MultipleChoiceField(required=False, choices=list(takedowns.ELEMENT_LABELS.items()),
+    missing = forms.MultipleChoiceField(required=False, choices=list(workflow.ELEMENT_LABELS.items()),
                                         widget=forms.CheckboxSelectMultiple)

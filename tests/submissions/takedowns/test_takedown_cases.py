@@ -1,4 +1,4 @@
-"""submissions.takedowns: the TakedownCase workflow, what upholding and restoring do to articles, counter-notices."""
+"""submissions.takedowns.workflow: the TakedownCase workflow, what upholding and restoring do to articles, counter-notices."""
 
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
@@ -9,14 +9,10 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
 from articles.models import Article
-from submissions import services, takedowns
-from submissions.models import (
-    ImmutableError,
-    TakedownCase,
-    TakedownEvent,
-    TakedownMessage,
-    TakedownStatus,
-)
+from submissions import services
+from submissions.takedowns import workflow as takedowns
+from submissions.models import ImmutableError
+from submissions.takedowns.models import TakedownCase, TakedownEvent, TakedownMessage, TakedownStatus
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -377,7 +373,7 @@ def test_the_restore_command_and_task(story, staff, writer):
     assert out.getvalue().strip().endswith("0 case(s) restored.")
     assert Article.objects.get(pk=story.pk).status == Article.Status.PUBLISHED
 
-    from submissions import tasks
+    from submissions.takedowns import tasks
 
     assert tasks.restore_after_counter_notice.call() == 0
 

@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import islice
 
+from articles import links as article_links
 from newsroom import mail_parsing
 from newsroom.mail_parsing import ParsedMail, UnparseableMail
-from submissions import article_links
 
 MAX_SITE_LINKS = 200  # distinct links to this site examined in one message
 

@@ -1,7 +1,7 @@
 """Incoming mail → takedown cases: the handler of the `takedowns` route of newsroom/inbound.py.
 
 The inbound mechanism stores each message once and routes mail to COPYRIGHT_EMAIL (or
-TAKEDOWN_ADDRESSES) here; this module reads it as a notice (submissions/mail_parsing.py) and:
+TAKEDOWN_ADDRESSES) here; this module reads it as a notice (submissions/takedowns/mail_parsing.py) and:
 - it answers a case when it comes from the case's complainant address (upper or lower case alike)
   and its In-Reply-To/References name one of the case's messages or its subject carries the case's
   reference (TD-2026-00042): it is kept on the timeline, links the articles it names and, as the
@@ -30,12 +30,13 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from articles import links as article_links
 from newsroom import inbound, mail_parsing
 from newsroom.mail_parsing import Attachment, UnparseableMail
-from submissions import article_links, takedowns
-from submissions.mail_parsing import NoticeMail, read_notice
-from submissions.models import TakedownAttachment, TakedownCase, TakedownMessage, TakedownSource
-from submissions.notifications import own_addresses
+from submissions.takedowns import workflow
+from submissions.takedowns.mail_parsing import NoticeMail, read_notice
+from submissions.takedowns.models import TakedownAttachment, TakedownCase, TakedownMessage, TakedownSource
+from submissions.takedowns.notifications import own_addresses
 
 
 class Outcome(enum.StrEnum):
@@ -66,7 +67,7 @@ def _clean(value, limit=None) -> str:
     return value[:limit] if limit else value
 
 
-def _message(parsed: NoticeMail, raw: bytes, source_id: str) -> TakedownMessage:
+def _message(parsed: NoticeMail, mail: inbound.Mail) -> TakedownMessage:
     return TakedownMessage(
         direction=TakedownMessage.Direction.IN,
         message_id=_clean(parsed.message_id, 255), synthetic_message_id=parsed.synthetic_message_id,
@@ -74,7 +75,8 @@ def _message(parsed: NoticeMail, raw: bytes, source_id: str) -> TakedownMessage:
         from_name=_clean(parsed.from_name, 200), from_address=_clean(parsed.from_address, 254),
         to_addresses=_clean(", ".join(parsed.recipients)), subject=_clean(parsed.subject, 998),
         text=_clean(parsed.text), language=parsed.language, date=parsed.date,
-        auto_submitted=parsed.auto_submitted, source_id=_clean(source_id, 500), raw=bytes(raw), size=len(raw),
+        auto_submitted=parsed.auto_submitted, source_id=_clean(mail.source_id, 500), inbound=mail.record,
+        size=len(mail.raw),
         attachments=[{"filename": _clean(a.filename, 200), "content_type": _clean(a.content_type, 100),
                       "size": a.size} for a in parsed.attachments],
         defects=[_clean(d, 300) for d in parsed.defects],
@@ -127,7 +129,7 @@ def is_complainant(case: TakedownCase, address: str) -> bool:
 
 
 def _links(parsed: NoticeMail) -> list:
-    found = takedowns.articles_by_slug(parsed.article_slugs)
+    found = workflow.articles_by_slug(parsed.article_slugs)
     links, seen = [], set()
     for url in parsed.article_urls:
         article = found.get(url.rstrip("/").rsplit("/", 1)[-1])
@@ -144,7 +146,7 @@ def handle_takedown(mail: inbound.Mail) -> inbound.Result:
         raise inbound.Reject(f"not a readable notice: {error.reason}") from error
     if TakedownMessage.objects.filter(message_id=parsed.message_id).exists():
         return inbound.Result(inbound.Outcome.DUPLICATE)
-    message = _message(parsed, mail.raw, mail.source_id)
+    message = _message(parsed, mail)
     with transaction.atomic():  # the message with its attachments, or neither
         result = _file(parsed, message)
         if message.pk is not None:
@@ -161,14 +163,14 @@ def _file(parsed: NoticeMail, message: TakedownMessage) -> Result:
     answered, named = answered_case(parsed), named_cases(parsed)
     for case in (answered, *named):
         if case is not None and is_complainant(case, parsed.from_address):
-            takedowns.receive_message(case, message=message, links=links)
+            workflow.receive_message(case, message=message, links=links)
             return _result(Outcome.REPLY, case)
     if answered is not None:
         covered = set(answered.case_articles.values_list("article_id", flat=True))
         if parsed.auto_submitted or all(article.pk in covered for article, _ in links):
             # An answer to our mail from someone else (an author asking why their story was disabled, a
             # colleague, a bounce): staff read it on the case. One naming other articles is a notice of its own.
-            takedowns.receive_message(answered, message=message, held=True)
+            workflow.receive_message(answered, message=message, held=True)
             return _result(Outcome.REPLY, answered, held=True)
     if parsed.auto_submitted:
         raise inbound.Reject("an automatic message (auto-reply, bounce or list mail) about no case it may be "
@@ -178,7 +180,7 @@ def _file(parsed: NoticeMail, message: TakedownMessage) -> Result:
                              "answer to our mail about it, and names none of our articles")
     sender = (parsed.reply_to or parsed.from_address or "").lower()
     own = sender in own_addresses()
-    case = takedowns.open_case(
+    case = workflow.open_case(
         source=TakedownSource.EMAIL, language=parsed.language,
         complainant_name=_clean(parsed.from_name, 200), complainant_email=_clean(sender, 254) if "@" in sender else "",
         forwarded_from=_clean(parsed.forwarded_from, 254),
@@ -186,7 +188,7 @@ def _file(parsed: NoticeMail, message: TakedownMessage) -> Result:
         good_faith_statement=parsed.notice_elements.get("good_faith_statement", False),
         accuracy_statement=parsed.notice_elements.get("accuracy_statement", False),
         missing=parsed.missing_elements, message=message, notify=not own,
-        quiet_reason=takedowns.NO_ACK_OWN_ADDRESS if own else "",
+        quiet_reason=workflow.NO_ACK_OWN_ADDRESS if own else "",
     )
     return _result(Outcome.NEW_CASE, case, needs_info=bool(parsed.missing_elements))
 
@@ -215,8 +217,7 @@ def _read_again(message: TakedownMessage) -> list[Attachment]:
     any mail, past MAX_PARTS parts, so this stays cheap)."""
     if not message.attachments:
         return []
-    raw = TakedownMessage.objects.filter(pk=message.pk).values_list("raw", flat=True).first()
     try:
-        return mail_parsing.parse(bytes(raw or b"")).attachments
+        return mail_parsing.parse(message.raw).attachments
     except UnparseableMail:
         return []

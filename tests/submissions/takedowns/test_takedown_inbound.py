@@ -1,4 +1,4 @@
-"""Takedowns through the inbound mechanism (newsroom/inbound.py → submissions.mail_intake) and `ingest_takedown_mail`:
+"""Takedowns through the inbound mechanism (newsroom/inbound.py → submissions.takedowns.inbound) and `ingest_takedown_mail`:
 the sample corpus from a Maildir, an mbox, stdin and a real IMAP server (Dovecot), into cases, replies, duplicates and
 quarantine."""
 
@@ -22,16 +22,17 @@ from django.db import connection
 from articles.models import Article
 from newsroom import inbound
 from newsroom.models import InboundMessage
-from submissions import mail_intake, takedowns
-from submissions.mail_parsing import parse
-from submissions.models import TakedownCase, TakedownEvent, TakedownMessage, TakedownStatus
+from submissions.takedowns import inbound as mail_intake
+from submissions.takedowns import workflow as takedowns
+from submissions.takedowns.mail_parsing import parse
+from submissions.takedowns.models import TakedownCase, TakedownEvent, TakedownMessage, TakedownStatus
 from tests import factories
 from tests.submissions.imap_server import imap_server  # noqa: F401  (the session fixture)
 
 pytestmark = pytest.mark.django_db
 Status = TakedownStatus
-MAIL = Path(__file__).resolve().parent.parent / "data" / "mail"
-ROOT = Path(__file__).resolve().parent.parent.parent
+MAIL = Path(__file__).resolve().parents[2] / "data" / "mail"
+ROOT = Path(__file__).resolve().parents[3]
 SAMPLES = sorted(p.name for p in MAIL.iterdir() if p.suffix == ".eml")
 ALL = [*SAMPLES, "garbage.bin"]
 COPYRIGHT = "copyright@news.example.org"

@@ -18,7 +18,7 @@ counter-notice came, or the court decided for the complainant).
 
 Every action is atomic, refuses a move from the wrong status, and writes an append-only
 TakedownEvent (so does every email sent or received, note and court action). Emails go out
-after commit (submissions/notifications.py).
+after commit (submissions/takedowns/notifications.py).
 """
 
 import functools
@@ -34,8 +34,9 @@ from django.utils.translation import gettext_lazy as _
 
 from articles import publishing
 from articles.models import Article, SlugRedirect
-from submissions import notifications, roles
-from submissions.models import (
+from submissions import roles
+from submissions.takedowns import notifications
+from submissions.takedowns.models import (
     TAKEDOWN_OPEN,
     TAKEDOWN_STANDING,
     CounterNotice,
@@ -62,7 +63,7 @@ ALLOWED = {
 }
 FINAL = (Status.DISMISSED, Status.RESTORED, Status.CLOSED)
 
-# The elements of a valid notice (DMCA §512(c)(3); 저작권법 §103), named as submissions.mail_parsing names them.
+# The elements of a valid notice (DMCA §512(c)(3); 저작권법 §103), named as submissions.takedowns.mail_parsing names them.
 ELEMENT_LABELS = {
     "work_identified": _("Identification of the copyrighted work"),
     "infringing_url": _("The address (URL) of each article on this site that you say infringes"),
