@@ -17,7 +17,7 @@ from articles import cache_tags, newsletter, pagination, publishing, search as s
 from articles.forms import NewsletterForm, SearchForm
 from articles.models import Article, AuthorProfile, Category, Language, Page, SlugRedirect, Tag
 from articles.story import Story
-from newsroom import public_cache
+from newsroom import public_cache, two_factor
 from newsroom.csrf import same_origin_post
 from newsroom.context_processors import language_links
 
@@ -138,6 +138,7 @@ def _preview_response(request, article, *, shared):
     return response
 
 
+@two_factor.staff_page
 @require_safe
 def article_preview(request, pk):
     """Any article, in any status, exactly as readers will see it: for staff who may edit articles."""

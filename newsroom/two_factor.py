@@ -5,10 +5,11 @@ and Editors, superusers, and anyone the admin lets in (is_staff), reach no staff
 active authenticator (an authenticator app or a passkey; recovery codes alone are not one).
 
 Why one middleware rather than a decorator: the staff pages are ours (moderation, copyright cases,
-the staff preview) *and* Django's admin, whose hundreds of views we do not write. A middleware sees
-every one of them by its URL name, in one list (`STAFF_VIEWS` and the admin's namespace), and a view
-added to a staff area is covered by adding its name there. It does nothing (not even a session read)
-on other pages, so anonymous and non-staff readers pay no query; on a staff page it reuses the roles
+the staff preview) *and* Django's admin, whose hundreds of views we do not write. Our staff pages are
+marked where they are defined (`@staff_page`, which the role decorators moderator_required and
+copyright_staff_required apply, so a new view behind a staff role is covered without a list to keep
+up); the admin is covered by its namespace. The middleware does nothing (not even a session read) on
+other pages, so anonymous and non-staff readers pay no query; on a staff page it reuses the roles
 `has_role` has already read for the request and asks one question: has this user an authenticator?
 
 allauth's own limits are off (they count in a per-process cache): wrong codes at the log-in's second
@@ -35,18 +36,7 @@ from newsroom import ratelimit
 from submissions.roles import has_role
 
 EDITORS_GROUP = "Editors"
-# The pages behind a staff role, by URL name (the admin's are all of its namespace but log-in and log-out).
-STAFF_VIEWS = frozenset({
-    "articles:preview",
-    "submissions:queue",
-    "submissions:review",
-    "submissions:resolve_flag",
-    "takedowns:cases",
-    "takedowns:case",
-    "takedowns:message_original",
-    "takedowns:attachment",
-})
-OPEN_ADMIN_VIEWS = frozenset({"admin:login", "admin:logout"})
+OPEN_ADMIN_VIEWS = frozenset({"admin:login", "admin:logout"})  # the admin's pages but these are staff pages
 # Authenticators that are a second factor by themselves (recovery codes only stand in for them).
 FACTORS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 # Where a staff member was going when sent to set up a second factor; they continue there afterwards.
@@ -68,12 +58,19 @@ def has_second_factor(user) -> bool:
     return Authenticator.objects.filter(user_id=user.pk, type__in=FACTORS).exists()
 
 
-def is_staff_view(match) -> bool:
+def staff_page(view):
+    """Marks a view as a staff page: staff reach it only with a second factor (StaffTwoFactorMiddleware).
+    The mark is an attribute, so decorators applied around it (functools.wraps) keep it."""
+    view.staff_page = True
+    return view
+
+
+def is_staff_view(match, view_func) -> bool:
     if match is None:
         return False
     if "admin" in match.namespaces:
         return match.view_name not in OPEN_ADMIN_VIEWS
-    return match.view_name in STAFF_VIEWS
+    return getattr(view_func, "staff_page", False)
 
 
 class StaffTwoFactorMiddleware:
@@ -86,7 +83,7 @@ class StaffTwoFactorMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if not is_staff_view(request.resolver_match):
+        if not is_staff_view(request.resolver_match, view_func):
             return None
         if not needs_second_factor(request.user) or has_second_factor(request.user):
             return None

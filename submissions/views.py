@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from articles import text
 from articles.models import Article, Category, Language
-from newsroom import ratelimit
+from newsroom import ratelimit, two_factor
 from submissions import moderation, services, tokens
 from submissions.forms import DRAFT, PREVIEW, SUBMIT, AppealForm, FlagForm, ResolveFlagForm, ReviewForm, SubmissionForm
 from submissions.models import Flag, Status, Submission
@@ -245,6 +245,7 @@ def guest_access(request, token):
 # --- Moderation -----------------------------------------------------------------
 
 def moderator_required(view):
+    @two_factor.staff_page
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
         if not request.user.is_authenticated:

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from articles.models import Language
-from newsroom import ratelimit
+from newsroom import ratelimit, two_factor
 from submissions.takedowns import inbound as takedown_inbound
 from submissions.takedowns import workflow
 from submissions.takedowns.models import (
@@ -108,6 +108,7 @@ def transparency(request):
 def copyright_staff_required(view):
     """Copyright staff and superusers; anyone else logged in gets a 404 (the pages do not exist for them)."""
 
+    @two_factor.staff_page
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
         if not request.user.is_authenticated:

@@ -132,3 +132,35 @@ def test_server_error_page_renders_without_context_in_both_languages():
     html = render_to_string("500.html")  # Django renders it with no request context
 
     assert "Something went wrong on our side" in html and "문제가 발생했습니다" in html
+
+
+@pytest.mark.django_db
+def test_sites_installed_earlier_get_the_new_guidelines_and_privacy_text_but_keep_staff_edits():
+    """Pages are copied into the database when a site is installed: migration 0017 brings the sections on stories
+    by email and on deleting an account to a site installed before, where staff have not reworded them."""
+    import importlib
+
+    from django.apps import apps
+
+    from articles.models import Page
+
+    migration = importlib.import_module("articles.migrations.0017_pages_on_stories_by_email_and_deletion")
+    shipped = {(page.slug, page.language): page.body for page in Page.objects.filter(slug__in=("guidelines", "privacy"))}
+    assert len(shipped) == 4
+    for (slug, language), body in shipped.items():
+        before = body
+        for old, new in reversed(migration.REWORDINGS[f"{slug}/{language}"]):
+            before = before.replace(new, old)
+        assert before != body
+        Page.objects.filter(slug=slug, language=language).update(body=before)
+    Page.objects.filter(slug="privacy", language="ko").update(body="직원이 고친 개인정보 처리방침.")
+
+    migration.reword(apps, None)
+
+    for (slug, language), body in shipped.items():
+        page = Page.objects.get(slug=slug, language=language)
+        if (slug, language) == ("privacy", "ko"):
+            assert page.body == "직원이 고친 개인정보 처리방침."
+        else:
+            assert page.body == body
+    assert "Sending a story by email" in Page.objects.get(slug="guidelines", language="en").body_html

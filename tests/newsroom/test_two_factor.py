@@ -62,6 +62,24 @@ def test_staff_without_an_authenticator_are_sent_to_the_set_up_from_every_staff_
     assert response.status_code == 302 and response["Location"] == setup_url(path)
 
 
+def test_every_page_behind_a_staff_role_is_marked_a_staff_page():
+    """Staff pages are marked where they are defined (the role decorators mark theirs): walking the URLconf finds
+    every one, so a new view behind a staff role cannot be left out of the second-factor guard."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def walk(patterns, namespace=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                yield from walk(pattern.url_patterns, inner)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                yield f"{namespace}{pattern.name}", pattern.callback
+
+    marked = {name for name, view in walk(get_resolver().url_patterns) if getattr(view, "staff_page", False)}
+    assert marked == {"articles:preview", "submissions:queue", "submissions:review", "submissions:resolve_flag",
+                      "takedowns:cases", "takedowns:case", "takedowns:message_original", "takedowns:attachment"}
+
+
 def test_the_staff_preview_and_a_post_are_guarded_too(client, draft):
     editor = factories.editor(two_factor=False)
     client.force_login(editor)
